@@ -35,6 +35,7 @@ fetch_cloud_kernel() {
     rm -f -- "$deb_dir"/*.deb
     touch "$deb_dir/done"
   fi
+  # shellcheck disable=SC2034 # read by the scripts that source this file
   KERNEL_BZIMAGE=$deb_dir/root/boot/vmlinuz-$KERNEL_VERSION
   KERNEL_MODULES_DIR=$deb_dir/root/lib/modules/$KERNEL_VERSION
 }
@@ -49,6 +50,7 @@ choose_agent() {
     return
   fi
   TEST_AGENT=$TEST_CACHE/dummy-agent
+  # shellcheck disable=SC2034 # read by the scripts that source this file
   TEST_AGENT_KIND=dummy
   mkdir -p "$TEST_CACHE"
   printf '#!/bin/sh\n# Stand-in for banger-vsock-agent in the golden image tests.\n%s\n' \

@@ -11,19 +11,13 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Lists the host resources banger creates for VMs, found by their tags rather than by what the
  * daemon remembers: interfaces whose alias is {@code banger-vm=ID}, loop devices whose backing
- * file lies under a VM directory, device-mapper devices named {@code banger-*}, and processes
+ * file lies under a VM directory, device-mapper devices named {@code banger-ID}, and processes
  * whose command line names a VM's files. The reaper and the leak tests both rely on it.
  *
  * <p>Immutable and thread-safe. Interface listings go through the given {@link CommandRunner},
  * so they see the network namespace it runs in; loop and device-mapper devices are host-wide.
  */
 public final class HostResources {
-  /** The prefix of the interface alias that marks an interface as owned by a VM. */
-  public static final String VM_TAG_PREFIX = "banger-vm=";
-
-  /** The prefix of every device-mapper device banger creates. */
-  public static final String DEVICE_MAPPER_PREFIX = "banger-";
-
   private static final String DELETED_SUFFIX = " (deleted)";
   private static final Path DEVICE_MAPPER_CONTROL = Path.of("/dev/mapper/control");
 
@@ -39,11 +33,9 @@ public final class HostResources {
     JsonNode links = parse(runner.check(List.of("ip", "-j", "link", "show")));
     List<TaggedInterface> tagged = new ArrayList<>();
     for (JsonNode link : links) {
-      String alias = link.path("ifalias").asString("");
-      if (alias.startsWith(VM_TAG_PREFIX)) {
-        String vmId = alias.substring(VM_TAG_PREFIX.length());
-        tagged.add(new TaggedInterface(link.path("ifname").asString(), vmId));
-      }
+      String name = link.path("ifname").asString();
+      VmTag.fromInterfaceAlias(link.path("ifalias").asString(""))
+          .ifPresent(tag -> tagged.add(new TaggedInterface(name, tag)));
     }
     return tagged;
   }
@@ -68,7 +60,7 @@ public final class HostResources {
   }
 
   /**
-   * The names of the device-mapper devices starting with {@link #DEVICE_MAPPER_PREFIX}; empty
+   * The device-mapper devices whose name carries a VM tag ({@code banger-ID}), by name; empty
    * when the host has no device-mapper.
    */
   public List<String> deviceMapperDevices() throws HostOsException {
@@ -79,7 +71,7 @@ public final class HostResources {
     List<String> names = new ArrayList<>();
     for (String line : result.stdout().lines().toList()) {
       String name = line.split("\\s+", 2)[0];
-      if (name.startsWith(DEVICE_MAPPER_PREFIX)) {
+      if (VmTag.fromDeviceMapperName(name).isPresent()) {
         names.add(name);
       }
     }

@@ -5,6 +5,6 @@ package dev.banger.hostos;
  * Immutable and thread-safe.
  *
  * @param name the interface name, such as {@code bgr-1a2b3c4d}
- * @param vmId the VM the interface belongs to
+ * @param tag the VM the interface belongs to
  */
-public record TaggedInterface(String name, String vmId) {}
+public record TaggedInterface(String name, VmTag tag) {}

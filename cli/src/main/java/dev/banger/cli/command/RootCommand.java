@@ -1,0 +1,70 @@
+package dev.banger.cli.command;
+
+import dev.banger.api.Locations;
+import dev.banger.cli.client.DaemonClient;
+import dev.banger.cli.client.DaemonLauncher;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The {@code banger} command: its subcommands and the daemon client they share. */
+@Command(
+    name = "banger",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionCommand.ClientVersion.class,
+    description = "docker run for microVMs: pull, boot and use real Linux VMs.",
+    subcommands = CommandLine.HelpCommand.class)
+public final class RootCommand implements Runnable {
+  /** Every command below {@code banger}, registered lazily (see {@link CommandTree}). */
+  public static final CommandTree TREE =
+      CommandTree.branch(
+          RootCommand.class,
+          RootCommand::new,
+          CommandTree.leaf(VersionCommand.class, VersionCommand::new),
+          CommandTree.branch(
+              DaemonCommand.class,
+              DaemonCommand::new,
+              CommandTree.leaf(DaemonCommand.Start.class, DaemonCommand.Start::new),
+              CommandTree.leaf(DaemonCommand.Stop.class, DaemonCommand.Stop::new),
+              CommandTree.leaf(DaemonCommand.Status.class, DaemonCommand.Status::new),
+              CommandTree.leaf(DaemonCommand.Logs.class, DaemonCommand.Logs::new)),
+          CommandTree.leaf(DoctorCommand.class, DoctorCommand::new),
+          CommandTree.branch(
+              VmCommand.class,
+              VmCommand::new,
+              CommandTree.leaf(VmCommand.Ls.class, VmCommand.Ls::new),
+              CommandTree.leaf(VmCommand.Show.class, VmCommand.Show::new)),
+          CommandTree.leaf(CompletionCommand.class, CompletionCommand::new));
+
+  @Spec CommandSpec spec;
+
+  private DaemonClient client;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The daemon client, created on first use. */
+  DaemonClient client() {
+    if (client == null) {
+      client = new DaemonClient(Locations.detect(), DaemonLauncher.forThisInstallation());
+    }
+    return client;
+  }
+
+  /** The root command of any subcommand's spec. */
+  static RootCommand of(CommandSpec spec) {
+    CommandSpec cur = spec;
+    while (cur.parent() != null) {
+      cur = cur.parent();
+    }
+    return (RootCommand) cur.userObject();
+  }
+
+  static PrintWriter out(CommandSpec spec) {
+    return spec.commandLine().getOut();
+  }
+}

@@ -1,0 +1,148 @@
+package dev.banger.daemon;
+
+import dev.banger.api.ApiVersion;
+import dev.banger.api.DaemonStatus;
+import dev.banger.api.DoctorReport;
+import dev.banger.api.Locations;
+import dev.banger.api.Routes;
+import dev.banger.api.VersionInfo;
+import dev.banger.daemon.config.Config;
+import dev.banger.daemon.doctor.Doctor;
+import dev.banger.daemon.http.ApiException;
+import dev.banger.daemon.http.ApiServer;
+import dev.banger.daemon.http.Route;
+import dev.banger.daemon.store.Store;
+import dev.banger.daemon.vm.VmRepository;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's composition root: it opens the store, builds the services and serves the API on
+ * the runtime socket. {@link #close} stops serving, closes the store and releases the lock, in
+ * that order, so that nothing is written after the lock is gone. Thread-safe.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+  /** The release version of this build. */
+  public static final String VERSION = "0.1.0";
+
+  private final Locations locations;
+  private final Config config;
+  private final StateLock lock;
+  private final Store store;
+  private final VmRepository vms;
+  private final Instant startedAt = Instant.now();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private ApiServer server;
+
+  private Daemon(Locations locations, Config config, StateLock lock, Store store) {
+    this.locations = locations;
+    this.config = config;
+    this.lock = lock;
+    this.store = store;
+    this.vms = new VmRepository(store);
+  }
+
+  /** Opens the state and starts serving; the caller holds {@code lock}. */
+  public static Daemon start(Locations locations, Config config, StateLock lock)
+      throws Exception {
+    LOG.info("bangerd {} starting (pid {}, state {}, runtime {})", VERSION,
+        ProcessHandle.current().pid(), locations.stateDir(), locations.runtimeDir());
+    Store store = Store.open(locations.stateDir().resolve("state.db"));
+    Daemon daemon = new Daemon(locations, config, lock, store);
+    try {
+      daemon.server = ApiServer.start(locations.socket(), daemon.routes());
+    } catch (Exception e) {
+      store.close();
+      throw e;
+    }
+    LOG.info("serving API {} on {}", ApiVersion.PREFIX, locations.socket());
+    return daemon;
+  }
+
+  /** Blocks until {@link #close} runs (SIGTERM or an API shutdown). */
+  public void awaitShutdown() throws InterruptedException {
+    stopped.await();
+  }
+
+  /** Used at build time to record an AOT cache: serve, answer one request locally, exit. */
+  void trainAndExit() {
+    vms.list();
+    close();
+  }
+
+  /** The routes of this API version; {@code openapi.yaml} documents the same set. */
+  List<Route> routes() {
+    List<Route> r = new ArrayList<>();
+    r.add(new Route("GET", Routes.VERSION, req -> version()));
+    r.add(new Route("GET", Routes.DAEMON, req -> status()));
+    r.add(new Route("POST", Routes.DAEMON_SHUTDOWN, req -> shutdownSoon()));
+    r.add(new Route("GET", Routes.DOCTOR, req -> doctor()));
+    r.add(new Route("GET", Routes.VMS, req -> vms.list()));
+    r.add(new Route("GET", Routes.VMS + "/{vm}", req -> vms.find(req.param("vm"))
+        .orElseThrow(() -> ApiException.notFound("no VM named or with id '" + req.param("vm")
+            + "'; `banger vm ls` lists them"))));
+    return r;
+  }
+
+  private static VersionInfo version() {
+    return new VersionInfo("bangerd", VERSION, ApiVersion.PREFIX.substring(1),
+        Runtime.version().toString());
+  }
+
+  private DaemonStatus status() {
+    return new DaemonStatus(VERSION, ProcessHandle.current().pid(), startedAt.toString(),
+        locations.stateDir().toString(), locations.runtimeDir().toString(),
+        locations.logFile().toString(), locations.socket().toString());
+  }
+
+  private DoctorReport doctor() {
+    return new Doctor(config, locations.stateDir(), Locations.currentUid() == 0).run();
+  }
+
+  private Object shutdownSoon() {
+    // Answer first, then stop: the CLI waits for the socket to disappear.
+    Thread.ofPlatform().name("api-shutdown").start(() -> {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      close();
+    });
+    return null;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    LOG.info("bangerd shutting down");
+    try {
+      if (server != null) {
+        server.close();
+      }
+    } catch (Exception e) {
+      LOG.warn("stopping the API server failed", e);
+    }
+    try {
+      Files.deleteIfExists(locations.socket());
+    } catch (IOException e) {
+      LOG.warn("removing the socket {} failed", locations.socket(), e);
+    }
+    store.close();
+    lock.close();
+    LOG.info("bangerd stopped");
+    stopped.countDown();
+  }
+}

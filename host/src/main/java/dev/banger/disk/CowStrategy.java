@@ -1,28 +1,28 @@
 package dev.banger.disk;
 
 /**
- * How a VM's disk is made from its image without sharing writes with it. Listed from the
- * cheapest to the most expensive; {@code vm show} and {@code doctor} display the one in use.
+ * How a VM's disk is made from its image without sharing writes with it. Listed from the cheapest
+ * to the most expensive; {@code vm show} and {@code doctor} display the one in use.
  *
  * <p>Immutable and thread-safe.
  */
 public enum CowStrategy {
   /**
-   * A device-mapper snapshot: the image on a read-only loop device plus a sparse copy-on-write
-   * file on a second loop device. Nothing is copied; needs root and device-mapper.
+   * A device-mapper snapshot: the image on a read-only loop device plus a sparse copy-on-write file
+   * on a second loop device. Nothing is copied; needs root and device-mapper.
    */
   DM_SNAPSHOT("device-mapper snapshot"),
 
   /**
    * A reflink clone made with {@code ioctl(FICLONE)}: the new file shares every extent with the
-   * image until written. Nothing is copied; needs a filesystem such as xfs or btrfs, with the
-   * image and the VM directory on the same one.
+   * image until written. Nothing is copied; needs a filesystem such as xfs or btrfs, with the image
+   * and the VM directory on the same one.
    */
   REFLINK("reflink clone"),
 
   /**
-   * A copy of the image's data extents only ({@code lseek SEEK_DATA/SEEK_HOLE}), keeping holes
-   * as holes. Costs the time of the image's data, not of its size; works everywhere.
+   * A copy of the image's data extents only ({@code lseek SEEK_DATA/SEEK_HOLE}), keeping holes as
+   * holes. Costs the time of the image's data, not of its size; works everywhere.
    */
   SPARSE_COPY("sparse copy");
 

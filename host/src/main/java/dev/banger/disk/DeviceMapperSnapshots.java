@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * SnapshotCommands} describes: a read-only loop device on the image, a loop device on a sparse
  * copy-on-write file in the VM directory, and a {@code snapshot} target over both.
  *
- * <p>Limitations: it needs root, {@code /dev/mapper/control} and {@code dmsetup}; on hosts
- * without them {@link RootDiskFactory} never selects it. Each VM gets its own base loop device
- * (through a hard link in its directory) so that every loop device carries one VM's tag.
+ * <p>Limitations: it needs root, {@code /dev/mapper/control} and {@code dmsetup}; on hosts without
+ * them {@link RootDiskFactory} never selects it. Each VM gets its own base loop device (through a
+ * hard link in its directory) so that every loop device carries one VM's tag.
  *
  * <p>Immutable and thread-safe; concurrent calls must be for different VMs.
  */
@@ -56,8 +56,8 @@ public final class DeviceMapperSnapshots {
   }
 
   /**
-   * Creates the snapshot {@code banger-VMID} of {@code image}, with its copy-on-write file and
-   * link in {@code vmDir}. On failure every step already done is undone.
+   * Creates the snapshot {@code banger-VMID} of {@code image}, with its copy-on-write file and link
+   * in {@code vmDir}. On failure every step already done is undone.
    */
   public SnapshotDevices create(Path image, Path vmDir, VmTag tag) throws DiskException {
     Optional<String> unavailable = unavailableReason();
@@ -94,8 +94,7 @@ public final class DeviceMapperSnapshots {
     undo.push(() -> runner.check(SnapshotCommands.detach(cowLoop)));
 
     String name = tag.deviceMapperName();
-    runner.check(
-        SnapshotCommands.create(name, SnapshotCommands.table(sectors, baseLoop, cowLoop)));
+    runner.check(SnapshotCommands.create(name, SnapshotCommands.table(sectors, baseLoop, cowLoop)));
     LOG.info("created device-mapper snapshot {} of {}", name, image);
     return new SnapshotDevices(name, baseLoop, cowLoop, baseLink, cowFile);
   }

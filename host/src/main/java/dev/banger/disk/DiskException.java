@@ -3,8 +3,8 @@ package dev.banger.disk;
 import dev.banger.hostos.HostOsException;
 
 /**
- * Creating, probing or tearing down a VM disk failed. The message says which step was tried,
- * on which image, file or device, and why; the cause is kept.
+ * Creating, probing or tearing down a VM disk failed. The message says which step was tried, on
+ * which image, file or device, and why; the cause is kept.
  *
  * <p>Instances are immutable once thrown and may be shared across threads.
  */

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Removes the disk resources of VMs that no longer exist, found by their tags on the host:
- * device-mapper devices named {@code banger-ID} and loop devices whose backing file lies in
- * {@code VMS/ID/}. The daemon runs it at start with the ids of the VMs in its store.
+ * device-mapper devices named {@code banger-ID} and loop devices whose backing file lies in {@code
+ * VMS/ID/}. The daemon runs it at start with the ids of the VMs in its store.
  *
  * <p>Files stay: VM directories belong to the daemon, which deletes them with the VM.
  *

@@ -1,12 +1,11 @@
 package dev.banger.disk;
 
 /**
- * A file or directory found in an ext4 image by {@link Ext4Files#stat}. Immutable and
- * thread-safe.
+ * A file or directory found in an ext4 image by {@link Ext4Files#stat}. Immutable and thread-safe.
  *
  * @param path the absolute path inside the image
- * @param type the inode type as debugfs names it: {@code regular}, {@code directory},
- *     {@code symlink}...
+ * @param type the inode type as debugfs names it: {@code regular}, {@code directory}, {@code
+ *     symlink}...
  * @param permissions the permission bits, such as {@code 0600}
  * @param uid the owning user id
  * @param gid the owning group id

@@ -16,16 +16,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads and writes files inside an ext4 image without mounting it, through {@code debugfs -w}
- * from e2fsprogs. This works without root and without loop devices, which is how each VM's SSH
- * public key gets into its root disk at create time.
+ * Reads and writes files inside an ext4 image without mounting it, through {@code debugfs -w} from
+ * e2fsprogs. This works without root and without loop devices, which is how each VM's SSH public
+ * key gets into its root disk at create time.
  *
  * <p>debugfs exits 0 even when a command fails and reports failures only on standard error, so
  * every run here treats any standard error line other than its version banner as a failure.
  *
  * <p>Limitations: guest paths are restricted to absolute paths of letters, digits and {@code
- * ._@+=:,~/-} so that debugfs's command parser cannot misread them; the image must not be in
- * use by a running VM.
+ * ._@+=:,~/-} so that debugfs's command parser cannot misread them; the image must not be in use by
+ * a running VM.
  *
  * <p>Immutable and thread-safe; concurrent writes to the same image are not.
  */
@@ -53,8 +53,8 @@ public final class Ext4Files {
   }
 
   /**
-   * Creates directory {@code guestDir} and any missing parents, giving the created ones and
-   * {@code guestDir} itself {@code attributes}; existing parents are left as they are.
+   * Creates directory {@code guestDir} and any missing parents, giving the created ones and {@code
+   * guestDir} itself {@code attributes}; existing parents are left as they are.
    */
   public void makeDirectories(Path image, String guestDir, GuestFileAttributes attributes)
       throws DiskException {
@@ -79,8 +79,8 @@ public final class Ext4Files {
   }
 
   /**
-   * Writes {@code content} to {@code guestPath}, replacing any file there, with {@code
-   * attributes}. The parent directory must exist.
+   * Writes {@code content} to {@code guestPath}, replacing any file there, with {@code attributes}.
+   * The parent directory must exist.
    */
   public void writeFile(
       Path image, String guestPath, byte[] content, GuestFileAttributes attributes)
@@ -124,8 +124,8 @@ public final class Ext4Files {
       List<String> complaints = complaints(result);
       if (!complaints.isEmpty()) {
         throw new DiskException(
-            "could not read '%s' from '%s': %s".formatted(path, image, String.join("; ",
-                complaints)));
+            "could not read '%s' from '%s': %s"
+                .formatted(path, image, String.join("; ", complaints)));
       }
       return Files.readAllBytes(target);
     } catch (DiskException e) {
@@ -137,8 +137,8 @@ public final class Ext4Files {
 
   /**
    * Adds {@code publicKey} (one OpenSSH public key line) to root's {@code authorized_keys},
-   * creating {@code /root/.ssh} (mode 700) and the file (mode 600) as needed. A key already
-   * present is not added twice.
+   * creating {@code /root/.ssh} (mode 700) and the file (mode 600) as needed. A key already present
+   * is not added twice.
    */
   public void authorizeSshKey(Path image, String publicKey) throws DiskException {
     String key = publicKey.strip();
@@ -216,8 +216,7 @@ public final class Ext4Files {
         Long.parseLong(size.group(1)));
   }
 
-  private void runWriting(Path image, List<String> commands, String action)
-      throws DiskException {
+  private void runWriting(Path image, List<String> commands, String action) throws DiskException {
     if (commands.isEmpty()) {
       return;
     }
@@ -265,8 +264,7 @@ public final class Ext4Files {
       throws DiskException {
     if (entry == null || !entry.isDirectory()) {
       throw new DiskException(
-          "cannot write into '%s' in '%s': it is not an existing directory"
-              .formatted(path, image));
+          "cannot write into '%s' in '%s': it is not an existing directory".formatted(path, image));
     }
   }
 
@@ -335,8 +333,7 @@ public final class Ext4Files {
         Files.deleteIfExists(file());
         Files.delete(directory);
       } catch (IOException e) {
-        throw new DiskException(
-            "could not remove staging directory '%s'".formatted(directory), e);
+        throw new DiskException("could not remove staging directory '%s'".formatted(directory), e);
       }
     }
   }

@@ -1,8 +1,8 @@
 package dev.banger.disk;
 
 /**
- * Permission bits and owner to give a file or directory written into a guest filesystem.
- * Immutable and thread-safe.
+ * Permission bits and owner to give a file or directory written into a guest filesystem. Immutable
+ * and thread-safe.
  *
  * @param permissions the permission bits only, such as {@code 0600} (no file type bits)
  * @param uid the owning user id inside the guest
@@ -17,7 +17,8 @@ public record GuestFileAttributes(int permissions, int uid, int gid) {
           "permissions %o are not in 0..07777".formatted(permissions));
     }
     if (uid < 0 || gid < 0) {
-      throw new IllegalArgumentException("uid %d and gid %d must not be negative".formatted(uid, gid));
+      throw new IllegalArgumentException(
+          "uid %d and gid %d must not be negative".formatted(uid, gid));
     }
   }
 

@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A VM's copy-on-write root disk: what the VMM opens, how it was made, and what must be torn
- * down when the VM is removed. The daemon stores it with the VM and shows the strategy in
- * {@code vm show}. Immutable and thread-safe.
+ * A VM's copy-on-write root disk: what the VMM opens, how it was made, and what must be torn down
+ * when the VM is removed. The daemon stores it with the VM and shows the strategy in {@code vm
+ * show}. Immutable and thread-safe.
  *
  * @param vmId the owning VM
  * @param path the file or block device the VMM opens as the first virtio-blk disk

@@ -17,13 +17,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes each VM's copy-on-write root disk from its image with the cheapest strategy the host
  * supports: a device-mapper snapshot where the host has device-mapper and banger runs as root,
- * otherwise a reflink clone where the VM directory's filesystem can share extents with the
- * image, otherwise a sparse copy.
+ * otherwise a reflink clone where the VM directory's filesystem can share extents with the image,
+ * otherwise a sparse copy.
  *
- * <p>Reflink support is decided by trying {@code FICLONE}, never guessed from the filesystem
- * type: {@link #probe(Path)} clones a small file for {@code doctor}, and {@link #create} clones
- * the image itself and falls back to a sparse copy when that fails (as it does when the image
- * lives on another filesystem than the VM directory).
+ * <p>Reflink support is decided by trying {@code FICLONE}, never guessed from the filesystem type:
+ * {@link #probe(Path)} clones a small file for {@code doctor}, and {@link #create} clones the image
+ * itself and falls back to a sparse copy when that fails (as it does when the image lives on
+ * another filesystem than the VM directory).
  *
  * <p>Immutable and thread-safe; concurrent calls must be for different VMs.
  */
@@ -78,8 +78,8 @@ public final class RootDiskFactory {
   }
 
   /**
-   * Creates the root disk of VM {@code vmId} from {@code imageRootfs} inside {@code vmDir}
-   * (created when missing).
+   * Creates the root disk of VM {@code vmId} from {@code imageRootfs} inside {@code vmDir} (created
+   * when missing).
    *
    * @throws DiskException naming the image, the VM directory and the step that failed
    */

@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The device-mapper snapshot table and the {@code losetup}/{@code dmsetup} command lines that
- * build and tear down a VM's snapshot root disk. Pure functions, so that what would run on a
+ * The device-mapper snapshot table and the {@code losetup}/{@code dmsetup} command lines that build
+ * and tear down a VM's snapshot root disk. Pure functions, so that what would run on a
  * device-mapper host can be checked anywhere.
  *
  * <p>Stateless and thread-safe.
@@ -24,8 +24,8 @@ public final class SnapshotCommands {
   /**
    * The number of sectors of an image of {@code bytes} bytes.
    *
-   * @throws IllegalArgumentException when the size is zero, negative or not whole sectors,
-   *     which a loop device would silently truncate
+   * @throws IllegalArgumentException when the size is zero, negative or not whole sectors, which a
+   *     loop device would silently truncate
    */
   public static long sectors(long bytes) {
     if (bytes <= 0 || bytes % SECTOR_BYTES != 0) {
@@ -38,9 +38,9 @@ public final class SnapshotCommands {
 
   /**
    * The size of the sparse copy-on-write file for an image of {@code imageBytes}: room for every
-   * chunk to be rewritten plus the exception store's metadata (16 bytes per 4 KiB chunk, so
-   * 1/256 of the data) and its header, rounded up to whole chunks. The file is sparse, so only
-   * what the guest writes takes space.
+   * chunk to be rewritten plus the exception store's metadata (16 bytes per 4 KiB chunk, so 1/256
+   * of the data) and its header, rounded up to whole chunks. The file is sparse, so only what the
+   * guest writes takes space.
    */
   public static long cowBytes(long imageBytes) {
     long chunk = (long) CHUNK_SECTORS * SECTOR_BYTES;

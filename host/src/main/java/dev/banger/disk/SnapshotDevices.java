@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The host objects behind one VM's device-mapper snapshot root disk, everything that must be
- * torn down when the VM is removed. Immutable and thread-safe.
+ * The host objects behind one VM's device-mapper snapshot root disk, everything that must be torn
+ * down when the VM is removed. Immutable and thread-safe.
  *
  * @param name the device-mapper name, {@code banger-VMID}
  * @param baseLoop the read-only loop device on the image

@@ -14,9 +14,9 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * Copies a disk image by its data extents only: {@code lseek(SEEK_DATA/SEEK_HOLE)} finds where
- * the data is, only those ranges are copied, and the destination gets the same size with holes
- * where the source has them. A mostly empty 8 GiB image copies in the time of its data.
+ * Copies a disk image by its data extents only: {@code lseek(SEEK_DATA/SEEK_HOLE)} finds where the
+ * data is, only those ranges are copied, and the destination gets the same size with holes where
+ * the source has them. A mostly empty 8 GiB image copies in the time of its data.
  *
  * <p>Stateless and thread-safe.
  */

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes each VM's work disk: a clone (or sparse copy) of the image's work-seed grown to the
- * requested size with {@code resize2fs}, or a blank sparse ext4 labelled {@code banger-work}
- * whose inode tables and journal are initialised lazily so that even large disks format fast.
+ * requested size with {@code resize2fs}, or a blank sparse ext4 labelled {@code banger-work} whose
+ * inode tables and journal are initialised lazily so that even large disks format fast.
  *
  * <p>Immutable and thread-safe; concurrent calls must be for different VMs.
  */
@@ -146,8 +146,8 @@ public final class WorkDiskFactory {
     try {
       return runner.run(argv);
     } catch (HostOsException e) {
-      throw new DiskException("could not run %s on work disk '%s'".formatted(argv.getFirst(),
-          disk), e);
+      throw new DiskException(
+          "could not run %s on work disk '%s'".formatted(argv.getFirst(), disk), e);
     }
   }
 

@@ -18,10 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs external host programs ({@code ip}, {@code losetup}, {@code nft}, {@code mkfs.ext4}...)
- * and captures what they print. A runner can carry a prefix that is put in front of every
- * command line, such as {@code ip netns exec NS}, so that the same network code runs on the host
- * or inside a network namespace.
+ * Runs external host programs ({@code ip}, {@code losetup}, {@code nft}, {@code mkfs.ext4}...) and
+ * captures what they print. A runner can carry a prefix that is put in front of every command line,
+ * such as {@code ip netns exec NS}, so that the same network code runs on the host or inside a
+ * network namespace.
  *
  * <p>Instances are immutable and thread-safe; each call starts its own process.
  */

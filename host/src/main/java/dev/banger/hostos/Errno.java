@@ -1,8 +1,8 @@
 package dev.banger.hostos;
 
 /**
- * A Linux {@code errno} value as reported by a failed system call, with the C library's
- * description of it. Immutable and thread-safe.
+ * A Linux {@code errno} value as reported by a failed system call, with the C library's description
+ * of it. Immutable and thread-safe.
  *
  * @param code the numeric error, such as 18 for {@code EXDEV}
  */

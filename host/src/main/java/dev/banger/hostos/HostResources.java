@@ -10,12 +10,12 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Lists the host resources banger creates for VMs, found by their tags rather than by what the
- * daemon remembers: interfaces whose alias is {@code banger-vm=ID}, loop devices whose backing
- * file lies under a VM directory, device-mapper devices named {@code banger-ID}, and processes
- * whose command line names a VM's files. The reaper and the leak tests both rely on it.
+ * daemon remembers: interfaces whose alias is {@code banger-vm=ID}, loop devices whose backing file
+ * lies under a VM directory, device-mapper devices named {@code banger-ID}, and processes whose
+ * command line names a VM's files. The reaper and the leak tests both rely on it.
  *
- * <p>Immutable and thread-safe. Interface listings go through the given {@link CommandRunner},
- * so they see the network namespace it runs in; loop and device-mapper devices are host-wide.
+ * <p>Immutable and thread-safe. Interface listings go through the given {@link CommandRunner}, so
+ * they see the network namespace it runs in; loop and device-mapper devices are host-wide.
  */
 public final class HostResources {
   private static final String DELETED_SUFFIX = " (deleted)";
@@ -60,8 +60,8 @@ public final class HostResources {
   }
 
   /**
-   * The device-mapper devices whose name carries a VM tag ({@code banger-ID}), by name; empty
-   * when the host has no device-mapper.
+   * The device-mapper devices whose name carries a VM tag ({@code banger-ID}), by name; empty when
+   * the host has no device-mapper.
    */
   public List<String> deviceMapperDevices() throws HostOsException {
     if (!Files.exists(DEVICE_MAPPER_CONTROL) || !CommandRunner.onPath("dmsetup")) {

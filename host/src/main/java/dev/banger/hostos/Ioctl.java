@@ -12,14 +12,13 @@ public final class Ioctl {
   private Ioctl() {}
 
   /**
-   * Makes {@code destination} a reflink clone of {@code source}: both files share the same
-   * extents until one of them is written, so the clone costs no data copy.
+   * Makes {@code destination} a reflink clone of {@code source}: both files share the same extents
+   * until one of them is written, so the clone costs no data copy.
    *
-   * @throws NativeCallException carrying the errno: {@code EOPNOTSUPP} or {@code EINVAL} when
-   *     the filesystem cannot share extents, {@code EXDEV} when the files are on two filesystems
+   * @throws NativeCallException carrying the errno: {@code EOPNOTSUPP} or {@code EINVAL} when the
+   *     filesystem cannot share extents, {@code EXDEV} when the files are on two filesystems
    */
-  public static void ficlone(NativeFile destination, NativeFile source)
-      throws NativeCallException {
+  public static void ficlone(NativeFile destination, NativeFile source) throws NativeCallException {
     LibC.Outcome outcome = LibC.ioctl(destination.descriptor(), FICLONE, source.descriptor());
     if (outcome.failed()) {
       throw new NativeCallException(

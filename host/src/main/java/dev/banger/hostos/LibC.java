@@ -14,8 +14,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The few C library functions banger calls through the FFM API, with {@code errno} captured
- * right after each call (the JVM may clobber it before Java code could read it otherwise).
+ * The few C library functions banger calls through the FFM API, with {@code errno} captured right
+ * after each call (the JVM may clobber it before Java code could read it otherwise).
  *
  * <p>Stateless and thread-safe: each call allocates its own capture segment.
  */
@@ -49,8 +49,7 @@ final class LibC {
       downcall(
           "lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
 
-  private static final MethodHandle GETEUID =
-      downcall("geteuid", FunctionDescriptor.of(JAVA_INT));
+  private static final MethodHandle GETEUID = downcall("geteuid", FunctionDescriptor.of(JAVA_INT));
 
   private static final MethodHandle STRERROR =
       downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));

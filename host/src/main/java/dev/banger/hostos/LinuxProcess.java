@@ -12,8 +12,8 @@ import java.util.List;
 
 /**
  * A process running on the host as seen in {@code /proc}: its pid and command line. Used to find
- * processes (VMMs, helpers) whose command line names a VM's files, so that leftovers can be
- * listed and reaped.
+ * processes (VMMs, helpers) whose command line names a VM's files, so that leftovers can be listed
+ * and reaped.
  *
  * <p>Immutable and thread-safe; a snapshot that may be stale as soon as it is read.
  *

@@ -3,8 +3,8 @@ package dev.banger.hostos;
 import java.nio.file.Path;
 
 /**
- * A loop device attached on the host and the file behind it, as {@code losetup --list} reports
- * it. Immutable and thread-safe.
+ * A loop device attached on the host and the file behind it, as {@code losetup --list} reports it.
+ * Immutable and thread-safe.
  *
  * @param device the block device, such as {@code /dev/loop3}
  * @param backingFile the file the device reads and writes, as the kernel names it

@@ -63,9 +63,9 @@ public final class NativeFile implements AutoCloseable {
   }
 
   /**
-   * The offset of the first byte of data at or after {@code offset}, or empty when only a hole
-   * (or the end of the file) follows. Filesystems without hole tracking report the whole file
-   * as data, which is correct, only slower to copy.
+   * The offset of the first byte of data at or after {@code offset}, or empty when only a hole (or
+   * the end of the file) follows. Filesystems without hole tracking report the whole file as data,
+   * which is correct, only slower to copy.
    */
   public OptionalLong nextData(long offset) throws NativeCallException {
     LibC.Outcome outcome = LibC.lseek(descriptor, offset, SEEK_DATA);

@@ -7,9 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * What the current process may do on the host: whether it runs as root and which Linux
- * capabilities are in its effective set. Used to fail early with "needs root" instead of deep
- * inside a command.
+ * What the current process may do on the host: whether it runs as root and which Linux capabilities
+ * are in its effective set. Used to fail early with "needs root" instead of deep inside a command.
  *
  * <p>Stateless and thread-safe; every call reads the current state.
  */

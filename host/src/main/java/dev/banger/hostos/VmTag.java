@@ -4,13 +4,13 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The mark that ties a host resource to the VM that owns it, so that {@code vm rm} and the
- * reaper at daemon start find leftovers by looking at the host rather than at the daemon's
- * memory. Interfaces carry it in their alias ({@code banger-vm=ID}), device-mapper devices in
- * their name ({@code banger-ID}), loop devices and files through a path under the VM directory.
+ * The mark that ties a host resource to the VM that owns it, so that {@code vm rm} and the reaper
+ * at daemon start find leftovers by looking at the host rather than at the daemon's memory.
+ * Interfaces carry it in their alias ({@code banger-vm=ID}), device-mapper devices in their name
+ * ({@code banger-ID}), loop devices and files through a path under the VM directory.
  *
- * <p>The VM id is restricted to letters, digits, {@code _} and {@code -} (at most 64, starting
- * with a letter or digit) so that it is safe in interface aliases, device names and paths.
+ * <p>The VM id is restricted to letters, digits, {@code _} and {@code -} (at most 64, starting with
+ * a letter or digit) so that it is safe in interface aliases, device names and paths.
  *
  * <p>Immutable and thread-safe.
  *

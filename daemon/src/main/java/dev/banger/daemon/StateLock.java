@@ -29,7 +29,12 @@ public final class StateLock implements AutoCloseable {
     FileChannel channel =
         FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
             StandardOpenOption.WRITE);
-    FileLock lock = channel.tryLock();
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException e) {
+      lock = null;
+    }
     if (lock == null) {
       String holder = Files.readString(file, StandardCharsets.UTF_8).trim();
       channel.close();

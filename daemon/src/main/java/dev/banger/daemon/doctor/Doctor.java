@@ -111,6 +111,13 @@ public final class Doctor {
       return warn("kvm", "/dev/kvm is present but not accessible to this user",
           "add yourself to the kvm group, or run banger as root");
     }
+    Optional<String> unsupported = unsupportedKvmImplementation();
+    if (unsupported.isPresent()) {
+      return warn("kvm", "present but unusable: QEMU will use software emulation ("
+              + unsupported.get() + ")",
+          "run banger on a host whose CPU exposes VT-x or AMD-V (bare metal, or a VM with"
+              + " nested virtualisation enabled)");
+    }
     List<String> argv =
         List.of(
             ProcessHandle.current().info().command().orElse("java"),
@@ -125,6 +132,32 @@ public final class Doctor {
     return warn("kvm", "present but unusable: QEMU will use software emulation ("
             + r.firstLine() + ")",
         "on a VM host, enable nested virtualisation; otherwise check dmesg for KVM errors");
+  }
+
+  /**
+   * Why the loaded KVM cannot run standard guest kernels, if it cannot: a CPU without VT-x or
+   * AMD-V whose KVM is the PVM module runs only guest kernels built for PVM.
+   */
+  static Optional<String> unsupportedKvmImplementation() {
+    boolean hardware = cpuFlags().contains("vmx") || cpuFlags().contains("svm");
+    boolean pvm = Files.isDirectory(Path.of("/sys/module/kvm_pvm"));
+    if (!hardware && pvm) {
+      return Optional.of("KVM here is kvm_pvm without VT-x/AMD-V in the CPU; it runs only"
+          + " PVM-enabled guest kernels, and a standard kernel hangs early in boot");
+    }
+    return Optional.empty();
+  }
+
+  private static List<String> cpuFlags() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+          .filter(l -> l.startsWith("flags"))
+          .findFirst()
+          .map(l -> List.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+")))
+          .orElse(List.of());
+    } catch (IOException e) {
+      return List.of();
+    }
   }
 
   private DoctorCheck firecracker() {

@@ -49,8 +49,10 @@ public final class DeviceMapperSnapshots {
     if (!CommandRunner.onPath("dmsetup")) {
       return Optional.of("dmsetup is not installed (Debian package dmsetup)");
     }
-    if (!Privileges.isRoot()) {
-      return Optional.of("needs root to attach loop devices and create device-mapper targets");
+    if (!Privileges.isRoot() || !Privileges.hasCapability(Privileges.CAP_SYS_ADMIN)) {
+      return Optional.of(
+          "needs root (with CAP_SYS_ADMIN) to attach loop devices and create device-mapper"
+              + " targets");
     }
     return Optional.empty();
   }

@@ -38,9 +38,13 @@ public final class Privileges {
     return effectiveCapabilities().testBit(capability);
   }
 
-  /** True when this process may configure networking: root or {@code CAP_NET_ADMIN}. */
+  /**
+   * True when this process may configure networking: {@code CAP_NET_ADMIN} is effective. Root
+   * normally has it; a root whose capabilities were dropped (some containers) does not, and a
+   * non-root daemon given the capability does.
+   */
   public static boolean canAdministerNetwork() {
-    return isRoot() || hasCapability(CAP_NET_ADMIN);
+    return hasCapability(CAP_NET_ADMIN);
   }
 
   private static BigInteger effectiveCapabilities() {

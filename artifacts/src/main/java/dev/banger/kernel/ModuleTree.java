@@ -157,6 +157,14 @@ public final class ModuleTree {
     return builtin.contains(moduleName(name));
   }
 
+  /**
+   * The modules {@code name} needs, directly or indirectly, as modules.dep lists them; empty for
+   * an unknown or built-in module.
+   */
+  public List<String> dependencies(String name) {
+    return List.copyOf(dependencies.getOrDefault(moduleName(name), List.of()));
+  }
+
   /** The number of loadable modules. */
   public int moduleCount() {
     return paths.size();

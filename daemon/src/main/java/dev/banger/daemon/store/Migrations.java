@@ -79,6 +79,9 @@ final class Migrations {
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
           );
+          """,
+          """
+          ALTER TABLE operations ADD COLUMN unit TEXT NOT NULL DEFAULT 'bytes';
           """);
 
   private Migrations() {}

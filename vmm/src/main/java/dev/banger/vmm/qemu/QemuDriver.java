@@ -16,6 +16,7 @@ import dev.banger.vmm.VmmState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -44,7 +45,8 @@ public final class QemuDriver implements VmmDriver {
 
   /**
    * What the driver adds to banger's kernel parameters: the console on the first UART, and on
-   * panic reboot after a second, which {@code -no-reboot} turns into QEMU exiting.
+   * panic reboot after a second, which {@code -no-reboot} turns into QEMU exiting. Under TCG
+   * it also passes the host's TSC rate (see {@link HostTsc}).
    */
   private static final List<String> DRIVER_KERNEL_PARAMS =
       List.of("console=ttyS0", "reboot=k", "panic=1");
@@ -163,7 +165,7 @@ public final class QemuDriver implements VmmDriver {
             .cpus(spec.vcpus())
             .memoryMib(spec.memoryMib())
             .kernel(spec.kernel())
-            .append(KernelCommandLine.merge(DRIVER_KERNEL_PARAMS, spec.kernelArgs()))
+            .append(KernelCommandLine.merge(driverKernelParams(spec), spec.kernelArgs()))
             .serialLog(spec.serialLog())
             .agentSocket(layout.agent())
             .qmpSocket(layout.qmp())
@@ -178,6 +180,14 @@ public final class QemuDriver implements VmmDriver {
       LOG.info("VM {}: no {} on this host; the agent uses virtio serial", spec.vmId(), VHOST_VSOCK);
     }
     return builder.build();
+  }
+
+  private static List<String> driverKernelParams(VmmSpec spec) {
+    List<String> params = new ArrayList<>(DRIVER_KERNEL_PARAMS);
+    if (spec.accel() == VmmSpec.Accel.TCG) {
+      HostTsc.kilohertz().ifPresent(khz -> params.add("tsc_early_khz=" + khz));
+    }
+    return params;
   }
 
   private void awaitRunning(VmmSpec spec, Layout layout, Process process)

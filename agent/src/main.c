@@ -46,10 +46,8 @@ static const char usage[] =
     "         [--version] [--help] [-- ENTRYPOINT [ARG...]]\n"
     "See agent/README.md for what each flag does.\n";
 
-static int bad_usage(const char *fmt, const char *arg) {
-    fprintf(stderr, "banger-vsock-agent: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", usage);
+static int bad_usage(const char *what, const char *arg) {
+    fprintf(stderr, "banger-vsock-agent: %s: %s\n%s", what, arg, usage);
     return 2;
 }
 
@@ -102,11 +100,11 @@ static int parse_args(int argc, char **argv, struct options *o) {
             o->netconf = false;
             takes = false;
         } else if (v == NULL) {
-            return bad_usage("missing value or unknown option: %s", a);
+            return bad_usage("missing value or unknown option", a);
         } else if (strcmp(a, "--transport") == 0) {
-            if (parse_transport(v, &o->transport) != 0) return bad_usage("bad transport: %s", v);
+            if (parse_transport(v, &o->transport) != 0) return bad_usage("bad transport", v);
         } else if (strcmp(a, "--port") == 0) {
-            if (parse_port(v, &o->port) != 0) return bad_usage("bad port: %s", v);
+            if (parse_port(v, &o->port) != 0) return bad_usage("bad port", v);
         } else if (strcmp(a, "--socket") == 0) {
             o->socket_path = v;
         } else if (strcmp(a, "--serial-device") == 0) {
@@ -120,13 +118,13 @@ static int parse_args(int argc, char **argv, struct options *o) {
         } else if (strcmp(a, "--entrypoint-file") == 0) {
             o->entrypoint_file = v;
         } else if (strcmp(a, "--power") == 0) {
-            if (parse_power(v, &o->power) != 0) return bad_usage("bad power mode: %s", v);
+            if (parse_power(v, &o->power) != 0) return bad_usage("bad power mode", v);
         } else if (strcmp(a, "--log-level") == 0) {
             enum log_level level;
-            if (log_parse_level(v, &level) != 0) return bad_usage("bad log level: %s", v);
+            if (log_parse_level(v, &level) != 0) return bad_usage("bad log level", v);
             log_set_level(level);
         } else {
-            return bad_usage("unknown option: %s", a);
+            return bad_usage("unknown option", a);
         }
         if (takes) i++;
     }

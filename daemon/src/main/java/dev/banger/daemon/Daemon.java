@@ -11,6 +11,8 @@ import dev.banger.daemon.doctor.Doctor;
 import dev.banger.daemon.http.ApiException;
 import dev.banger.daemon.http.ApiServer;
 import dev.banger.daemon.http.Route;
+import dev.banger.daemon.op.OperationManager;
+import dev.banger.daemon.op.OperationRoutes;
 import dev.banger.daemon.store.Store;
 import dev.banger.daemon.vm.VmRepository;
 import java.io.IOException;
@@ -39,6 +41,7 @@ public final class Daemon implements AutoCloseable {
   private final StateLock lock;
   private final Store store;
   private final VmRepository vms;
+  private final OperationManager operations;
   private final Instant startedAt = Instant.now();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -50,6 +53,7 @@ public final class Daemon implements AutoCloseable {
     this.lock = lock;
     this.store = store;
     this.vms = new VmRepository(store);
+    this.operations = new OperationManager(store);
   }
 
   /** Opens the state and starts serving; the caller holds {@code lock}. */
@@ -60,6 +64,7 @@ public final class Daemon implements AutoCloseable {
     Store store = Store.open(locations.stateDir().resolve("state.db"));
     Daemon daemon = new Daemon(locations, config, lock, store);
     try {
+      daemon.operations.interruptLeftovers();
       daemon.server = ApiServer.start(locations.socket(), daemon.routes());
     } catch (Exception e) {
       store.close();
@@ -91,6 +96,7 @@ public final class Daemon implements AutoCloseable {
     r.add(new Route("GET", Routes.VMS + "/{vm}", req -> vms.find(req.param("vm"))
         .orElseThrow(() -> ApiException.notFound("no VM named or with id '" + req.param("vm")
             + "'; `banger vm ls` lists them"))));
+    r.addAll(OperationRoutes.of(operations));
     return r;
   }
 

@@ -36,6 +36,13 @@ public final class RootCommand implements Runnable {
               VmCommand::new,
               CommandTree.leaf(VmCommand.Ls.class, VmCommand.Ls::new),
               CommandTree.leaf(VmCommand.Show.class, VmCommand.Show::new)),
+          CommandTree.branch(
+              OpCommand.class,
+              OpCommand::new,
+              CommandTree.leaf(OpCommand.Ls.class, OpCommand.Ls::new),
+              CommandTree.leaf(OpCommand.Show.class, OpCommand.Show::new),
+              CommandTree.leaf(OpCommand.Watch.class, OpCommand.Watch::new),
+              CommandTree.leaf(OpCommand.Cancel.class, OpCommand.Cancel::new)),
           CommandTree.leaf(CompletionCommand.class, CompletionCommand::new));
 
   @Spec CommandSpec spec;

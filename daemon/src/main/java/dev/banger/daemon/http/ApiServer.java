@@ -127,7 +127,7 @@ public final class ApiServer implements AutoCloseable {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
         try (OutputStream out = Content.Sink.asOutputStream(response)) {
           streaming.writeTo(out);
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
           LOG.debug("stream closed by the client: {}", e.toString());
         }
         callback.succeeded();

@@ -22,6 +22,7 @@ import java.util.List;
  */
 public final class RuntimeFiles {
   private final Deque<Path> created = new ArrayDeque<>();
+  private final Deque<Path> trees = new ArrayDeque<>();
 
   /** Creates {@code dir} and its missing parents, remembering each one it created. */
   public void createDirectories(Path dir) throws VmmException {
@@ -57,6 +58,14 @@ public final class RuntimeFiles {
   }
 
   /**
+   * Remembers a directory to be deleted with all its content, such as a jail that the jailer
+   * also fills with device nodes and a copy of Firecracker.
+   */
+  public void trackTree(Path dir) {
+    trees.push(dir);
+  }
+
+  /**
    * Removes a socket a dead VMM left behind. Anything other than a socket at that path is not
    * ours to delete, so it is an error.
    */
@@ -84,12 +93,21 @@ public final class RuntimeFiles {
   }
 
   /**
-   * Deletes everything remembered, newest first; a directory only when it is empty by then.
+   * Deletes the remembered trees, then everything else remembered, newest first; a directory
+   * only when it is empty by then.
    *
    * @throws VmmException listing every path that could not be removed
    */
   public void removeAll() throws VmmException {
     List<String> failures = new ArrayList<>();
+    while (!trees.isEmpty()) {
+      Path tree = trees.pop();
+      try {
+        deleteTree(tree);
+      } catch (IOException e) {
+        failures.add(tree + " (" + e.getMessage() + ")");
+      }
+    }
     while (!created.isEmpty()) {
       Path path = created.pop();
       try {

@@ -28,10 +28,13 @@ if [ -n "$port" ]; then
   # returns end-of-file while no host client is connected: keep reopening.
   (while true; do $B cat 0<>"$port" 1>&0; $B sleep 0.2; done) &
 fi
-echo "banger-test: ready port=$port button=$button"
 if $B grep -q banger.test=ignore-powerdown /proc/cmdline || [ -z "$button" ]; then
+  echo "banger-test: ready port=$port button=$button"
   while true; do $B sleep 3600; done
 fi
-$B dd if="$button" bs=24 count=1 of=/dev/null 2>/dev/null
+# Open the button before announcing readiness, so that no press after "ready" is missed.
+exec 4<"$button"
+echo "banger-test: ready port=$port button=$button"
+$B dd bs=24 count=1 of=/dev/null <&4 2>/dev/null
 echo "banger-test: power button pressed"
 $B poweroff -f

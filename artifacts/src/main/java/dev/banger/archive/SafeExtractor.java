@@ -6,7 +6,8 @@ import dev.banger.download.Cancellation;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -40,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * <p>The root must be absent or an empty directory. On any failure the extractor removes what it
  * wrote, so the root is left empty (or absent, if the extractor created it).
  *
+ * <p>Runs of zeros in file content become holes, so sparse disk images stay sparse.
+ *
  * <p>Limitations: set-user-id, set-group-id and sticky bits are dropped and files are owned by
- * the extracting user, deliberately, since the archive is not trusted; sparse regions are
- * written out as zeros.
+ * the extracting user, deliberately, since the archive is not trusted.
  *
  * <p>Instances are immutable and thread-safe; each extraction runs on the calling thread.
  */
@@ -294,8 +296,8 @@ public final class SafeExtractor {
       replaceNonDirectory(info.path(), target);
       long written = 0;
       // CREATE_NEW opens with O_EXCL, which never follows a link that might appear meanwhile.
-      try (OutputStream out =
-          Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      try (SeekableByteChannel out =
+          Files.newByteChannel(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         int n;
         while ((n = tar.read(buffer)) > 0) {
           written += n;
@@ -305,13 +307,37 @@ public final class SafeExtractor {
                 "its content goes past the limit of " + limits.maxTotalBytes() + " bytes");
           }
           check.update(buffer, 0, n);
-          out.write(buffer, 0, n);
+          writeOrSkipZeros(out, n);
           cancellation.throwIfCancelled("Extraction of " + source);
         }
+        endFile(out, written);
       }
       bytes += written;
       check.finish();
       applyAttributes(target, info.mode(), info.modified());
+    }
+
+    /**
+     * Leaves runs of zeros as holes: disk images in bundles are mostly zeros and would otherwise
+     * occupy their full size once extracted.
+     */
+    private void writeOrSkipZeros(SeekableByteChannel out, int length) throws IOException {
+      if (isZero(buffer, length)) {
+        out.position(out.position() + length);
+      } else {
+        ByteBuffer data = ByteBuffer.wrap(buffer, 0, length);
+        while (data.hasRemaining()) {
+          out.write(data);
+        }
+      }
+    }
+
+    private void endFile(SeekableByteChannel out, long length) throws IOException {
+      if (out.size() < length) {
+        // The file ends in a hole: writing its last byte gives it its full length.
+        out.position(length - 1);
+        out.write(ByteBuffer.wrap(new byte[1]));
+      }
     }
 
     private void writeSymlink(ArchiveEntryInfo info, Path target)
@@ -466,6 +492,15 @@ public final class SafeExtractor {
       }
     }
     return result;
+  }
+
+  private static boolean isZero(byte[] data, int length) {
+    for (int i = 0; i < length; i++) {
+      if (data[i] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static Set<PosixFilePermission> permissions(int mode) {

@@ -27,7 +27,12 @@ public final class DiskFixtures {
     Path image = workDir.resolve(name);
     HOST.check(
         List.of(
-            "mkfs.ext4", "-q", "-F", "-d", content.toString(), image.toString(),
+            "mkfs.ext4",
+            "-q",
+            "-F",
+            "-d",
+            content.toString(),
+            image.toString(),
             (sizeBytes / 1024) + "k"));
     return image;
   }
@@ -54,8 +59,8 @@ public final class DiskFixtures {
 
   /** Bytes actually allocated on disk for {@code file} ({@code stat %b * %B}). */
   public static long allocatedBytes(Path file) throws IOException {
-    String[] blocks = HOST.check(List.of("stat", "-c", "%b %B", file.toString())).stdout()
-        .strip().split(" ");
+    String[] blocks =
+        HOST.check(List.of("stat", "-c", "%b %B", file.toString())).stdout().strip().split(" ");
     return Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
   }
 

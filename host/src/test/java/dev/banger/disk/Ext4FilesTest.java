@@ -31,8 +31,9 @@ class Ext4FilesTest {
   void authorizedKeyIsWrittenWithSshModesAndReadBack() throws Exception {
     files.authorizeSshKey(image, KEY + "\n");
 
-    assertThat(new String(files.readFile(image, "/root/.ssh/authorized_keys"),
-        StandardCharsets.UTF_8)).isEqualTo(KEY + "\n");
+    assertThat(
+            new String(files.readFile(image, "/root/.ssh/authorized_keys"), StandardCharsets.UTF_8))
+        .isEqualTo(KEY + "\n");
     assertThat(files.stat(image, "/root/.ssh"))
         .hasValueSatisfying(
             dir -> {
@@ -54,14 +55,17 @@ class Ext4FilesTest {
   void authorizingTheSameKeyTwiceKeepsOneLineAndOtherKeysStay() throws Exception {
     files.makeDirectories(image, "/root/.ssh", GuestFileAttributes.root(0700));
     files.writeFile(
-        image, "/root/.ssh/authorized_keys", utf8("ssh-rsa AAAAother admin"),
+        image,
+        "/root/.ssh/authorized_keys",
+        utf8("ssh-rsa AAAAother admin"),
         GuestFileAttributes.root(0600));
 
     files.authorizeSshKey(image, KEY);
     files.authorizeSshKey(image, KEY);
 
-    assertThat(new String(files.readFile(image, "/root/.ssh/authorized_keys"),
-        StandardCharsets.UTF_8)).isEqualTo("ssh-rsa AAAAother admin\n" + KEY + "\n");
+    assertThat(
+            new String(files.readFile(image, "/root/.ssh/authorized_keys"), StandardCharsets.UTF_8))
+        .isEqualTo("ssh-rsa AAAAother admin\n" + KEY + "\n");
     assertConsistent();
   }
 
@@ -131,7 +135,8 @@ class Ext4FilesTest {
 
   @Test
   void pathsDebugfsWouldMisreadAreRejected() {
-    for (String bad : new String[] {"relative/path", "/with space", "/a/../b", "/quote\"d", "/a/"}) {
+    for (String bad :
+        new String[] {"relative/path", "/with space", "/a/../b", "/quote\"d", "/a/"}) {
       assertThatThrownBy(() -> files.stat(image, bad))
           .as(bad)
           .isInstanceOf(DiskException.class)

@@ -28,26 +28,32 @@ public final class LoopMountedFilesystem implements AutoCloseable {
 
   /** An xfs with reflink enabled, 512 MiB, mounted under {@code workDir}. */
   public static LoopMountedFilesystem xfsWithReflink(Path workDir) throws IOException {
-    return make(workDir, "xfs", List.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1"));
+    return xfsWithReflink(workDir, 512L * 1024 * 1024);
+  }
+
+  /** An xfs with reflink enabled, of {@code sizeBytes} (sparse), mounted under {@code workDir}. */
+  public static LoopMountedFilesystem xfsWithReflink(Path workDir, long sizeBytes)
+      throws IOException {
+    return make(workDir, "xfs", sizeBytes, List.of("mkfs.xfs", "-q", "-f", "-m", "reflink=1"));
   }
 
   /** A btrfs (reflink always on), 512 MiB, mounted under {@code workDir}. */
   public static LoopMountedFilesystem btrfs(Path workDir) throws IOException {
-    return make(workDir, "btrfs", List.of("mkfs.btrfs", "-q", "-f"));
+    return make(workDir, "btrfs", 512L * 1024 * 1024, List.of("mkfs.btrfs", "-q", "-f"));
   }
 
-  private static LoopMountedFilesystem make(Path workDir, String type, List<String> mkfs)
-      throws IOException {
+  private static LoopMountedFilesystem make(
+      Path workDir, String type, long sizeBytes, List<String> mkfs) throws IOException {
     Path image = workDir.resolve(type + ".img");
     try (RandomAccessFile file = new RandomAccessFile(image.toFile(), "rw")) {
-      file.setLength(512L * 1024 * 1024);
+      file.setLength(sizeBytes);
     }
     List<String> format = new ArrayList<>(mkfs);
     format.add(image.toString());
     HOST.check(format);
     Path loop =
-        Path.of(HOST.check(List.of("losetup", "--find", "--show", image.toString())).stdout()
-            .strip());
+        Path.of(
+            HOST.check(List.of("losetup", "--find", "--show", image.toString())).stdout().strip());
     Path mountPoint = Files.createDirectories(workDir.resolve(type + "-mnt"));
     try {
       HOST.check(List.of("mount", "-t", type, loop.toString(), mountPoint.toString()));

@@ -149,8 +149,7 @@ class RootDiskFactoryTest {
   @Test
   void factoryLimitedToSparseCopyNeverClones() throws Exception {
     assumeTrue(Privileges.isRoot(), "needs root to attach a loop device and mount xfs");
-    RootDiskFactory sparseOnly =
-        new RootDiskFactory(HOST, EnumSet.of(CowStrategy.SPARSE_COPY));
+    RootDiskFactory sparseOnly = new RootDiskFactory(HOST, EnumSet.of(CowStrategy.SPARSE_COPY));
     try (LoopMountedFilesystem xfs = LoopMountedFilesystem.xfsWithReflink(dir)) {
       Path image = DiskFixtures.ext4Image(xfs.root(), "rootfs.ext4", 64 * MIB, 4096);
 
@@ -185,7 +184,9 @@ class RootDiskFactoryTest {
     assertThatThrownBy(
             () ->
                 new RootDisk(
-                    "vm", Path.of("/dev/mapper/banger-vm"), CowStrategy.DM_SNAPSHOT,
+                    "vm",
+                    Path.of("/dev/mapper/banger-vm"),
+                    CowStrategy.DM_SNAPSHOT,
                     java.util.Optional.empty()))
         .isInstanceOf(IllegalArgumentException.class);
   }

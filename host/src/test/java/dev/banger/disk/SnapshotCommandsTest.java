@@ -54,6 +54,7 @@ class SnapshotCommandsTest {
         .containsExactly("dmsetup", "remove", "--retry", "banger-abc");
     assertThat(SnapshotCommands.detach(Path.of("/dev/loop1")))
         .containsExactly("losetup", "--detach", "/dev/loop1");
-    assertThat(SnapshotCommands.devicePath("banger-abc")).isEqualTo(Path.of("/dev/mapper/banger-abc"));
+    assertThat(SnapshotCommands.devicePath("banger-abc"))
+        .isEqualTo(Path.of("/dev/mapper/banger-abc"));
   }
 }

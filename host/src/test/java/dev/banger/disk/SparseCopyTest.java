@@ -43,8 +43,8 @@ class SparseCopyTest {
 
     assertThat(Files.size(copy)).isEqualTo(64 * MIB);
     assertThat(allocatedBytes(copy)).isLessThan(MIB);
-    byte[] tail = Arrays.copyOfRange(Files.readAllBytes(copy), (int) (64 * MIB - 16),
-        (int) (64 * MIB));
+    byte[] tail =
+        Arrays.copyOfRange(Files.readAllBytes(copy), (int) (64 * MIB - 16), (int) (64 * MIB));
     assertThat(tail).containsOnly(0);
   }
 

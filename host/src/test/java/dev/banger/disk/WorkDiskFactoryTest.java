@@ -115,7 +115,9 @@ class WorkDiskFactoryTest {
   private static long filesystemBytes(String superblock) {
     Matcher blocks = Pattern.compile("Block count:\\s+(\\d+)").matcher(superblock);
     Matcher size = Pattern.compile("Block size:\\s+(\\d+)").matcher(superblock);
-    assertThat(blocks.find() && size.find()).as("dumpe2fs output has block count and size").isTrue();
+    assertThat(blocks.find() && size.find())
+        .as("dumpe2fs output has block count and size")
+        .isTrue();
     return Long.parseLong(blocks.group(1)) * Long.parseLong(size.group(1));
   }
 }

@@ -35,9 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Twenty create/remove cycles of everything this module makes for a VM (root disk, work disk
- * with the SSH key, TAP with its address), checked by listing the host, not by trusting the
- * code that removed them.
+ * Twenty create/remove cycles of everything this module makes for a VM (root disk, work disk with
+ * the SSH key, TAP with its address), checked by listing the host, not by trusting the code that
+ * removed them.
  */
 class VmResourceCyclesTest {
   private static final int CYCLES = 20;
@@ -144,7 +144,9 @@ class VmResourceCyclesTest {
     }
     assertThat(book.inUse()).isEmpty();
     List<String> interfaces =
-        JsonMapper.shared().readTree(ns.exec("ip", "-j", "link", "show")).valueStream()
+        JsonMapper.shared()
+            .readTree(ns.exec("ip", "-j", "link", "show"))
+            .valueStream()
             .map(link -> link.path("ifname").asString())
             .toList();
     assertThat(interfaces).containsExactlyInAnyOrder("lo", "up0", "banger0");

@@ -71,7 +71,9 @@ class BridgeTest {
 
   private static java.util.List<String> addresses(NetworkNamespace ns) throws Exception {
     JsonNode info = json(ns.exec("ip", "-j", "-4", "addr", "show", "dev", "banger0"));
-    return info.path(0).path("addr_info").valueStream()
+    return info.path(0)
+        .path("addr_info")
+        .valueStream()
         .map(a -> a.path("local").asString() + "/" + a.path("prefixlen").asInt())
         .toList();
   }

@@ -52,7 +52,9 @@ class BridgedNetworkTest {
       // No ensureHostSide: the bridge is missing, so attaching the TAP fails.
       BridgedNetwork network =
           new BridgedNetwork(
-              host.runner(), NetworkSettings.defaults(), new Nat(host.runner(), NatBackend.NFTABLES));
+              host.runner(),
+              NetworkSettings.defaults(),
+              new Nat(host.runner(), NatBackend.NFTABLES));
       AddressBook book = new InMemoryAddressBook();
 
       assertThatThrownBy(() -> network.connect("dddd4444", book, 0))

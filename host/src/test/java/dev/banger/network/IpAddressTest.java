@@ -23,8 +23,10 @@ class IpAddressTest {
 
   @Test
   void malformedAddressesAreRejectedNamingTheText() {
-    for (String bad : new String[] {"", "1.2.3", "1.2.3.4.5", "256.0.0.1", "a.b.c.d", "1..2.3",
-        "-1.0.0.0", "1.2.3.4/24"}) {
+    for (String bad :
+        new String[] {
+          "", "1.2.3", "1.2.3.4.5", "256.0.0.1", "a.b.c.d", "1..2.3", "-1.0.0.0", "1.2.3.4/24"
+        }) {
       assertThatThrownBy(() -> IpAddress.parse(bad))
           .as(bad)
           .isInstanceOf(IllegalArgumentException.class)

@@ -31,12 +31,39 @@ class NatRulesTest {
 
     assertThat(rules.getFirst().insertCommand())
         .containsExactly(
-            "iptables", "-t", "nat", "-I", "POSTROUTING", "1", "-s", "172.30.0.0/24", "-o",
-            "eth0", "-m", "comment", "--comment", "banger", "-j", "MASQUERADE");
+            "iptables",
+            "-t",
+            "nat",
+            "-I",
+            "POSTROUTING",
+            "1",
+            "-s",
+            "172.30.0.0/24",
+            "-o",
+            "eth0",
+            "-m",
+            "comment",
+            "--comment",
+            "banger",
+            "-j",
+            "MASQUERADE");
     assertThat(rules.get(1).checkCommand())
         .containsExactly(
-            "iptables", "-t", "filter", "-C", "FORWARD", "-i", "banger0", "-o", "eth0", "-m",
-            "comment", "--comment", "banger", "-j", "ACCEPT");
+            "iptables",
+            "-t",
+            "filter",
+            "-C",
+            "FORWARD",
+            "-i",
+            "banger0",
+            "-o",
+            "eth0",
+            "-m",
+            "comment",
+            "--comment",
+            "banger",
+            "-j",
+            "ACCEPT");
     assertThat(rules.get(2).deleteCommand())
         .containsSubsequence("-D", "FORWARD", "-i", "eth0", "-o", "banger0")
         .contains("RELATED,ESTABLISHED");
@@ -56,7 +83,20 @@ class NatRulesTest {
     assertThat(NatRules.iptablesDeletions("filter", listing))
         .containsExactly(
             List.of(
-                "iptables", "-t", "filter", "-D", "FORWARD", "-i", "banger0", "-o", "eth0", "-m",
-                "comment", "--comment", "banger", "-j", "ACCEPT"));
+                "iptables",
+                "-t",
+                "filter",
+                "-D",
+                "FORWARD",
+                "-i",
+                "banger0",
+                "-o",
+                "eth0",
+                "-m",
+                "comment",
+                "--comment",
+                "banger",
+                "-j",
+                "ACCEPT"));
   }
 }

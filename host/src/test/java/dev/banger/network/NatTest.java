@@ -87,7 +87,17 @@ class NatTest {
       host.addUplinkTo(outside);
       new Bridge(host.runner(), "banger0").ensure(subnet);
       // A veth end stands in for the VM's NIC: a TAP has no carrier without a VMM behind it.
-      host.exec("ip", "link", "add", "vm0", "type", "veth", "peer", "name", "eth0", "netns",
+      host.exec(
+          "ip",
+          "link",
+          "add",
+          "vm0",
+          "type",
+          "veth",
+          "peer",
+          "name",
+          "eth0",
+          "netns",
           guest.name());
       host.exec("ip", "link", "set", "vm0", "master", "banger0");
       host.exec("ip", "link", "set", "vm0", "up");
@@ -134,7 +144,9 @@ class NatTest {
 
   private static List<String> ruleTexts(NetworkNamespace ns) throws Exception {
     JsonNode listing = json(ns.exec("nft", "-j", "list", "table", "ip", "banger"));
-    return listing.path("nftables").valueStream()
+    return listing
+        .path("nftables")
+        .valueStream()
         .filter(entry -> entry.has("rule"))
         .map(entry -> entry.path("rule").path("expr").toString())
         .toList();

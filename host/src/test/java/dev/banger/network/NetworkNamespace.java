@@ -8,8 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A network namespace created for one test ({@code ip netns add banger-test-...}) so that real
- * bridges, TAPs and nftables rules never touch the host's network. Closing deletes it, and with
- * it every interface and rule made inside.
+ * bridges, TAPs and nftables rules never touch the host's network. Closing deletes it, and with it
+ * every interface and rule made inside.
  */
 public final class NetworkNamespace implements AutoCloseable {
   private static final CommandRunner HOST = CommandRunner.onHost();
@@ -54,8 +54,7 @@ public final class NetworkNamespace implements AutoCloseable {
    * This gives the namespace a default-route interface, like a host's uplink.
    */
   public void addUplinkTo(NetworkNamespace outside) throws HostOsException {
-    exec("ip", "link", "add", "up0", "type", "veth", "peer", "name", "wan0", "netns",
-        outside.name);
+    exec("ip", "link", "add", "up0", "type", "veth", "peer", "name", "wan0", "netns", outside.name);
     exec("ip", "addr", "add", "198.51.100.2/24", "dev", "up0");
     exec("ip", "link", "set", "up0", "up");
     exec("ip", "route", "add", "default", "via", "198.51.100.1");

@@ -21,10 +21,17 @@ class NetworkPrivilegeTest {
           CommandRunner.onHost()
               .run(
                   List.of(
-                      "setpriv", "--bounding-set", "-net_admin", "--inh-caps", "-net_admin",
-                      java, "--enable-native-access=ALL-UNNAMED",
-                      "-cp", System.getProperty("java.class.path"),
-                      WithoutNetAdminProbe.class.getName(), ns.name()));
+                      "setpriv",
+                      "--bounding-set",
+                      "-net_admin",
+                      "--inh-caps",
+                      "-net_admin",
+                      java,
+                      "--enable-native-access=ALL-UNNAMED",
+                      "-cp",
+                      System.getProperty("java.class.path"),
+                      WithoutNetAdminProbe.class.getName(),
+                      ns.name()));
 
       assertThat(result.exitCode()).as(result.stderr()).isZero();
       List<String> lines = result.stdout().lines().toList();

@@ -43,6 +43,7 @@ class UserModeNetworkTest {
         new VmNetwork(
             "vm-1", "bgr-vm-1", MacAddress.forVm("vm-1"), IpAddress.parse("172.30.0.5"), subnet);
 
-    assertThat(vm.bootParameters()).containsExactly("banger.ip=172.30.0.5/24", "banger.gw=172.30.0.1");
+    assertThat(vm.bootParameters())
+        .containsExactly("banger.ip=172.30.0.5/24", "banger.gw=172.30.0.1");
   }
 }

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Run by {@link NetworkPrivilegeTest} in a child JVM whose capabilities lack CAP_NET_ADMIN:
- * tries each privileged network operation inside the given namespace and prints one line per
- * operation with the error it got.
+ * Run by {@link NetworkPrivilegeTest} in a child JVM whose capabilities lack CAP_NET_ADMIN: tries
+ * each privileged network operation inside the given namespace and prints one line per operation
+ * with the error it got.
  */
 public final class WithoutNetAdminProbe {
   private WithoutNetAdminProbe() {}

@@ -41,6 +41,11 @@ public final class Cancellation {
     return cancelled.get() || Thread.currentThread().isInterrupted();
   }
 
+  /** True once {@link #cancel()} was called, whatever the interrupt status of any thread. */
+  public boolean cancelRequested() {
+    return cancelled.get();
+  }
+
   /**
    * Throws {@link CancellationException} naming {@code what} if the work was cancelled.
    *

@@ -11,6 +11,9 @@ public interface OperationContext {
   /** The operation has entered {@code phase}; progress restarts at zero. */
   void phase(String phase);
 
+  /** Enters {@code phase} unless the operation is already in it. */
+  void phaseIfChanged(String phase);
+
   /** Progress in bytes, {@code total} -1 when unknown. */
   void bytes(long done, long total);
 

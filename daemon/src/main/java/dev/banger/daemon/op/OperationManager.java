@@ -1,14 +1,13 @@
 package dev.banger.daemon.op;
 
 import dev.banger.api.OperationView;
+import dev.banger.archive.FileTrees;
 import dev.banger.daemon.store.Store;
 import dev.banger.download.Cancellation;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +15,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -195,13 +193,8 @@ public final class OperationManager {
   }
 
   static void deleteTree(Path path) {
-    if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(path)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    try {
+      FileTrees.deleteTree(path);
     } catch (IOException e) {
       LOG.warn("could not remove the partial file {}", path, e);
     }
@@ -249,6 +242,17 @@ public final class OperationManager {
       }
       persist(true);
       LOG.info("operation {}: {}", id, newPhase);
+    }
+
+    @Override
+    public void phaseIfChanged(String newPhase) {
+      boolean same;
+      synchronized (this) {
+        same = phase.equals(newPhase);
+      }
+      if (!same) {
+        phase(newPhase);
+      }
     }
 
     @Override

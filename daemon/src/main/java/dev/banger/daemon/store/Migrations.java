@@ -82,6 +82,7 @@ final class Migrations {
           """,
           """
           ALTER TABLE operations ADD COLUMN unit TEXT NOT NULL DEFAULT 'bytes';
+          ALTER TABLE kernels ADD COLUMN bz_image TEXT NOT NULL DEFAULT '';
           """);
 
   private Migrations() {}

@@ -1,0 +1,240 @@
+package dev.banger.daemon.image;
+
+import dev.banger.api.ErrorCode;
+import dev.banger.api.ImageView;
+import dev.banger.api.KernelView;
+import dev.banger.api.OperationView;
+import dev.banger.api.RegisterImageRequest;
+import dev.banger.api.RegisterKernelRequest;
+import dev.banger.archive.FileTrees;
+import dev.banger.daemon.catalog.CatalogEntry;
+import dev.banger.daemon.catalog.Catalogs;
+import dev.banger.daemon.http.ApiException;
+import dev.banger.daemon.kernel.KernelService;
+import dev.banger.daemon.op.OperationContext;
+import dev.banger.daemon.op.OperationManager;
+import dev.banger.daemon.store.Store;
+import dev.banger.kernel.BootFileValidator;
+import dev.banger.kernel.InvalidBootFileException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Images: pulled from the image catalog (a published bundle, or built from the golden recipe),
+ * registered where they lie, or promoted into managed storage ({@code images/NAME} under the
+ * state directory). Pulling an image also pulls the kernel it boots with. A failed pull leaves
+ * no half image registered: files are built in a staging directory that becomes the image only
+ * after the row is written. Thread-safe.
+ */
+public final class ImageService {
+  private static final Logger LOG = LoggerFactory.getLogger(ImageService.class);
+
+  private final ImageRepository images;
+  private final KernelService kernels;
+  private final OperationManager operations;
+  private final Catalogs catalogs;
+  private final Path imagesDir;
+  private final Path cacheDir;
+  private final Path agentBinary;
+
+  /** A service storing images under {@code stateDir}, installing {@code agentBinary}. */
+  public ImageService(
+      Store store,
+      KernelService kernels,
+      OperationManager operations,
+      Catalogs catalogs,
+      Path stateDir,
+      Path agentBinary) {
+    this.images = new ImageRepository(store);
+    this.kernels = kernels;
+    this.operations = operations;
+    this.catalogs = catalogs;
+    this.imagesDir = stateDir.resolve("images");
+    this.cacheDir = stateDir.resolve("cache");
+    this.agentBinary = agentBinary;
+  }
+
+  /** Every image. */
+  public List<ImageView> list() {
+    return images.list();
+  }
+
+  /** The image named {@code name}, or a NOT_FOUND error that lists the catalog. */
+  public ImageView show(String name) {
+    return images.find(name).orElseThrow(() -> notFound(name));
+  }
+
+  /** The image named {@code name}, pulling it from the catalog first when it is missing. */
+  public ImageView ensure(String name) throws InterruptedException {
+    Optional<ImageView> present = images.find(name);
+    if (present.isPresent()) {
+      return present.get();
+    }
+    if (catalogs.image(name).isEmpty()) {
+      throw notFound(name);
+    }
+    OperationView end = operations.await(pull(name).id());
+    if (!"succeeded".equals(end.state())) {
+      throw new ApiException(ErrorCode.INTERNAL,
+          "pulling image '" + name + "' " + end.state() + ": " + end.message());
+    }
+    return show(name);
+  }
+
+  /** Starts (or joins) the pull of catalog image {@code name} and its kernel. */
+  public OperationView pull(String name) {
+    CatalogEntry entry = catalogs.image(name).orElseThrow(() -> notFound(name));
+    return operations.start("image-pull", name, ctx -> {
+      if (images.find(name).isPresent()) {
+        return "image " + name + " is already present";
+      }
+      return build(entry, ctx);
+    });
+  }
+
+  private String build(CatalogEntry entry, OperationContext ctx) throws Exception {
+    String kernelName = entry.kernel().orElseThrow(() -> new ApiException(ErrorCode.INTERNAL,
+        "catalog image '" + entry.name() + "' names no kernel"));
+    ctx.phase("kernel " + kernelName);
+    KernelView kernel = kernels.ensure(kernelName);
+    if (entry.goldenRecipe().isEmpty()) {
+      throw new ApiException(ErrorCode.HOST_UNSUPPORTED, "image '" + entry.name()
+          + "' has no recipe and no reachable bundle");
+    }
+    Files.createDirectories(imagesDir);
+    Path staging = imagesDir.resolve("." + entry.name() + ".pulling-" + UUID.randomUUID());
+    ctx.partial(staging);
+    ctx.phase("building from the golden recipe");
+    Optional<Path> modules = kernel.modules().isEmpty()
+        ? Optional.empty() : Optional.of(Path.of(kernel.modules()));
+    GoldenRecipe.Result built = GoldenRecipe.build(staging, agentBinary, modules, kernelName,
+        cacheDir.resolve("golden"), ctx);
+    ctx.phase("registering");
+    Path dir = imagesDir.resolve(entry.name());
+    Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+    ctx.partial(dir);
+    Path rootfs = dir.resolve(built.rootfs().getFileName());
+    String seed = built.workSeed().map(p -> dir.resolve(p.getFileName()).toString()).orElse("");
+    images.insert(new ImageView(entry.name(), true, rootfs.toString(), seed, kernelName,
+        built.version(), "x86_64", "recipe: golden " + entry.goldenRecipe().get(),
+        sizeOf(dir), Instant.now().toString(), List.of()), dir.toString());
+    LOG.info("image {} {} registered with kernel {}", entry.name(), built.version(), kernelName);
+    return "image " + entry.name() + " " + built.version() + " is ready (kernel " + kernelName
+        + ")";
+  }
+
+  /** Registers an image stack whose files stay where they are. */
+  public ImageView register(RegisterImageRequest req) {
+    KernelService.requireName(req.name());
+    if (images.find(req.name()).isPresent()) {
+      throw ApiException.conflict("an image named '" + req.name() + "' already exists");
+    }
+    if (req.rootfs() == null || req.rootfs().isBlank()) {
+      throw ApiException.badRequest("image register needs the root filesystem (--rootfs PATH)");
+    }
+    Path rootfs = Path.of(req.rootfs()).toAbsolutePath();
+    Optional<Path> seed = optional(req.workSeed());
+    String kernelName = registerKernelFor(req);
+    try {
+      BootFileValidator v = new BootFileValidator();
+      v.checkExt4(rootfs, "root filesystem");
+      if (seed.isPresent()) {
+        v.checkExt4(seed.get(), "work seed");
+      }
+    } catch (InvalidBootFileException e) {
+      throw ApiException.badRequest(e.getMessage());
+    }
+    images.insert(new ImageView(req.name(), false, rootfs.toString(),
+        seed.map(Path::toString).orElse(""), kernelName, "", "x86_64", "registered",
+        size(rootfs) + seed.map(ImageService::size).orElse(0L), Instant.now().toString(),
+        List.of()), "");
+    return show(req.name());
+  }
+
+  private String registerKernelFor(RegisterImageRequest req) {
+    boolean hasName = req.kernelName() != null && !req.kernelName().isBlank();
+    boolean hasFile = req.kernel() != null && !req.kernel().isBlank();
+    if (hasName == hasFile) {
+      throw ApiException.badRequest("image register needs exactly one of --kernel NAME (a"
+          + " registered kernel) or --kernel-file PATH");
+    }
+    if (hasName) {
+      kernels.show(req.kernelName());
+      return req.kernelName();
+    }
+    kernels.register(new RegisterKernelRequest(req.name(), req.kernel(), req.initrd(),
+        req.modules()));
+    return req.name();
+  }
+
+  /** Copies an unmanaged image's files into managed storage, atomically. */
+  public ImageView promote(String name) throws IOException {
+    ImageView image = show(name);
+    if (image.managed()) {
+      throw ApiException.conflict("image '" + name + "' is already managed");
+    }
+    Files.createDirectories(imagesDir);
+    Path staging = imagesDir.resolve("." + name + ".promoting-" + UUID.randomUUID());
+    Path dir = imagesDir.resolve(name);
+    try {
+      Files.createDirectory(staging);
+      Files.copy(Path.of(image.rootfs()), staging.resolve("rootfs.ext4"));
+      if (!image.workSeed().isEmpty()) {
+        Files.copy(Path.of(image.workSeed()), staging.resolve("work-seed.ext4"));
+      }
+      Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      FileTrees.deleteTree(staging);
+      throw new IOException("promoting image '" + name + "' into " + dir + " failed: "
+          + e.getMessage(), e);
+    }
+    images.promote(name, dir.toString(), dir.resolve("rootfs.ext4").toString(),
+        image.workSeed().isEmpty() ? "" : dir.resolve("work-seed.ext4").toString());
+    return show(name);
+  }
+
+  /** Removes an image; refuses while a VM uses it unless {@code force}. */
+  public void remove(String name, boolean force) throws IOException {
+    ImageView image = show(name);
+    if (!image.usedBy().isEmpty() && !force) {
+      throw ApiException.conflict("image '" + name + "' is used by VMs " + image.usedBy()
+          + "; remove them first or use --force");
+    }
+    String dir = images.dir(name);
+    images.delete(name);
+    if (image.managed() && !dir.isEmpty()) {
+      FileTrees.deleteTree(Path.of(dir));
+    }
+  }
+
+  private ApiException notFound(String name) {
+    return ApiException.notFound("no image named '" + name + "' and none in the catalog;"
+        + " catalog images: " + catalogs.imageNames());
+  }
+
+  private static Optional<Path> optional(String p) {
+    return p == null || p.isBlank() ? Optional.empty() : Optional.of(Path.of(p).toAbsolutePath());
+  }
+
+  private static long size(Path p) {
+    try {
+      return Files.size(p);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (var walk = Files.walk(dir)) {
+      return walk.filter(Files::isRegularFile).mapToLong(ImageService::size).sum();
+    }
+  }
+}

@@ -11,6 +11,12 @@ import dev.banger.daemon.doctor.Doctor;
 import dev.banger.daemon.http.ApiException;
 import dev.banger.daemon.http.ApiServer;
 import dev.banger.daemon.http.Route;
+import dev.banger.daemon.catalog.BuiltInCatalogs;
+import dev.banger.daemon.catalog.Catalogs;
+import dev.banger.daemon.image.ImageRoutes;
+import dev.banger.daemon.image.ImageService;
+import dev.banger.daemon.kernel.KernelRoutes;
+import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.op.OperationManager;
 import dev.banger.daemon.op.OperationRoutes;
 import dev.banger.daemon.store.Store;
@@ -42,6 +48,8 @@ public final class Daemon implements AutoCloseable {
   private final Store store;
   private final VmRepository vms;
   private final OperationManager operations;
+  private final KernelService kernels;
+  private final ImageService images;
   private final Instant startedAt = Instant.now();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -54,6 +62,10 @@ public final class Daemon implements AutoCloseable {
     this.store = store;
     this.vms = new VmRepository(store);
     this.operations = new OperationManager(store);
+    Catalogs catalogs = new BuiltInCatalogs();
+    this.kernels = new KernelService(store, operations, catalogs, locations.stateDir());
+    this.images = new ImageService(store, kernels, operations, catalogs, locations.stateDir(),
+        agentBinary());
   }
 
   /** Opens the state and starts serving; the caller holds {@code lock}. */
@@ -97,7 +109,23 @@ public final class Daemon implements AutoCloseable {
         .orElseThrow(() -> ApiException.notFound("no VM named or with id '" + req.param("vm")
             + "'; `banger vm ls` lists them"))));
     r.addAll(OperationRoutes.of(operations));
+    r.addAll(KernelRoutes.of(kernels));
+    r.addAll(ImageRoutes.of(images));
     return r;
+  }
+
+  /** The guest agent installed into images: next to bangerd in build/bin or an install. */
+  static java.nio.file.Path agentBinary() {
+    String explicit = System.getProperty("banger.agent");
+    if (explicit != null) {
+      return java.nio.file.Path.of(explicit);
+    }
+    String home = System.getProperty("banger.home");
+    if (home != null) {
+      return java.nio.file.Path.of(home, "bin", "banger-vsock-agent");
+    }
+    return java.nio.file.Path.of(System.getProperty("banger.bin", "build/bin"),
+        "banger-vsock-agent");
   }
 
   private static VersionInfo version() {

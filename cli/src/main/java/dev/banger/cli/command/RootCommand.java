@@ -37,6 +37,23 @@ public final class RootCommand implements Runnable {
               CommandTree.leaf(VmCommand.Ls.class, VmCommand.Ls::new),
               CommandTree.leaf(VmCommand.Show.class, VmCommand.Show::new)),
           CommandTree.branch(
+              ImageCommand.class,
+              ImageCommand::new,
+              CommandTree.leaf(ImageCommand.Pull.class, ImageCommand.Pull::new),
+              CommandTree.leaf(ImageCommand.Ls.class, ImageCommand.Ls::new),
+              CommandTree.leaf(ImageCommand.Show.class, ImageCommand.Show::new),
+              CommandTree.leaf(ImageCommand.Rm.class, ImageCommand.Rm::new),
+              CommandTree.leaf(ImageCommand.Register.class, ImageCommand.Register::new),
+              CommandTree.leaf(ImageCommand.Promote.class, ImageCommand.Promote::new)),
+          CommandTree.branch(
+              KernelCommand.class,
+              KernelCommand::new,
+              CommandTree.leaf(KernelCommand.Pull.class, KernelCommand.Pull::new),
+              CommandTree.leaf(KernelCommand.Ls.class, KernelCommand.Ls::new),
+              CommandTree.leaf(KernelCommand.Show.class, KernelCommand.Show::new),
+              CommandTree.leaf(KernelCommand.Rm.class, KernelCommand.Rm::new),
+              CommandTree.leaf(KernelCommand.Register.class, KernelCommand.Register::new)),
+          CommandTree.branch(
               OpCommand.class,
               OpCommand::new,
               CommandTree.leaf(OpCommand.Ls.class, OpCommand.Ls::new),

@@ -1,0 +1,32 @@
+package dev.banger.daemon.image;
+
+import dev.banger.api.ApiVersion;
+import dev.banger.api.PullRequest;
+import dev.banger.api.RegisterImageRequest;
+import dev.banger.daemon.http.Json;
+import dev.banger.daemon.http.Route;
+import java.util.List;
+
+/** The {@code /v1/images} routes. */
+public final class ImageRoutes {
+  /** Path of the images collection. */
+  public static final String PATH = ApiVersion.PREFIX + "/images";
+
+  private ImageRoutes() {}
+
+  /** The routes over {@code images}. */
+  public static List<Route> of(ImageService images) {
+    return List.of(
+        new Route("GET", PATH, r -> images.list()),
+        new Route("GET", PATH + "/{image}", r -> images.show(r.param("image"))),
+        new Route("DELETE", PATH + "/{image}", r -> {
+          images.remove(r.param("image"), "true".equals(r.query("force", "false")));
+          return null;
+        }),
+        new Route("POST", PATH + "/pull", r -> images.pull(Json.read(r.body(),
+            PullRequest.class).name())),
+        new Route("POST", PATH + "/register", r -> images.register(Json.read(r.body(),
+            RegisterImageRequest.class))),
+        new Route("POST", PATH + "/{image}/promote", r -> images.promote(r.param("image"))));
+  }
+}

@@ -3,11 +3,11 @@ package dev.banger.archive;
 import java.time.Instant;
 
 /**
- * One archive entry as the safe extractor is about to write it, after its path has been checked
- * and normalized. Immutable and thread-safe.
+ * One archive entry as the safe extractor is about to write it, after its path has been checked and
+ * normalized. Immutable and thread-safe.
  *
- * @param path the normalized path relative to the extraction root, with '/' separators and no
- *     "." or ".." components
+ * @param path the normalized path relative to the extraction root, with '/' separators and no "."
+ *     or ".." components
  * @param kind what the entry creates
  * @param size content size in bytes for a regular file, 0 otherwise
  * @param linkTarget the link target for links, empty otherwise

@@ -3,9 +3,9 @@ package dev.banger.archive;
 import java.io.Serial;
 
 /**
- * Extracting or writing an archive failed: the archive is hostile or malformed (an entry that
- * would escape its root, a device file, too many or too large entries), or reading or writing
- * it failed. The message names the archive, the entry and the reason.
+ * Extracting or writing an archive failed: the archive is hostile or malformed (an entry that would
+ * escape its root, a device file, too many or too large entries), or reading or writing it failed.
+ * The message names the archive, the entry and the reason.
  */
 public final class ArchiveExtractionException extends Exception {
 

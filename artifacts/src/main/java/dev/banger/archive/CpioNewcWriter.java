@@ -12,14 +12,14 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Writes a cpio archive in the "newc" format (magic 070701), the format the Linux kernel unpacks
- * as an initramfs. Each entry is a 110-byte ASCII header of thirteen 8-digit hexadecimal fields,
- * the NUL-terminated name, then the content, name and content each padded to 4 bytes; the
- * archive ends with the entry "TRAILER!!!".
+ * Writes a cpio archive in the "newc" format (magic 070701), the format the Linux kernel unpacks as
+ * an initramfs. Each entry is a 110-byte ASCII header of thirteen 8-digit hexadecimal fields, the
+ * NUL-terminated name, then the content, name and content each padded to 4 bytes; the archive ends
+ * with the entry "TRAILER!!!".
  *
- * <p>Entries carry owner root (uid and gid 0) whatever the writing user is, since they describe
- * the guest's files. Paths are relative ("bin/busybox"), parents come before children, and each
- * path may appear once. Hard links are not written.
+ * <p>Entries carry owner root (uid and gid 0) whatever the writing user is, since they describe the
+ * guest's files. Paths are relative ("bin/busybox"), parents come before children, and each path
+ * may appear once. Hard links are not written.
  *
  * <p>Not thread-safe: one thread writes an archive from start to end.
  */
@@ -66,16 +66,22 @@ public final class CpioNewcWriter implements Closeable {
     try (InputStream in = Files.newInputStream(source)) {
       byte[] buffer = new byte[1 << 16];
       int n;
-      while (copied < size && (n = in.read(buffer, 0, (int) Math.min(buffer.length, size - copied)))
-          > 0) {
+      while (copied < size
+          && (n = in.read(buffer, 0, (int) Math.min(buffer.length, size - copied))) > 0) {
         write(buffer, n);
         copied += n;
       }
     }
     if (copied != size) {
       throw new IOException(
-          "File '" + source + "' changed size while it was added to the cpio archive as '"
-              + path + "': expected " + size + " bytes, read " + copied);
+          "File '"
+              + source
+              + "' changed size while it was added to the cpio archive as '"
+              + path
+              + "': expected "
+              + size
+              + " bytes, read "
+              + copied);
     }
     pad();
   }

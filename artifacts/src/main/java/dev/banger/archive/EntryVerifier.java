@@ -1,8 +1,8 @@
 package dev.banger.archive;
 
 /**
- * Lets a caller of {@link SafeExtractor} inspect and refuse entries while they are extracted,
- * for example to check each file against a manifest of checksums.
+ * Lets a caller of {@link SafeExtractor} inspect and refuse entries while they are extracted, for
+ * example to check each file against a manifest of checksums.
  *
  * <p>Called on the extracting thread only, in archive order; implementations need not be
  * thread-safe.

@@ -16,8 +16,11 @@ public record ExtractionLimits(long maxTotalBytes, long maxEntries) {
   public ExtractionLimits {
     if (maxTotalBytes <= 0 || maxEntries <= 0) {
       throw new IllegalArgumentException(
-          "extraction limits must be positive, got " + maxTotalBytes + " bytes and "
-              + maxEntries + " entries");
+          "extraction limits must be positive, got "
+              + maxTotalBytes
+              + " bytes and "
+              + maxEntries
+              + " entries");
     }
   }
 }

@@ -10,8 +10,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * Removes directory trees without ever following a symbolic link out of them: a link inside a
- * tree is removed, never what it points to. Stateless and thread-safe.
+ * Removes directory trees without ever following a symbolic link out of them: a link inside a tree
+ * is removed, never what it points to. Stateless and thread-safe.
  */
 public final class FileTrees {
 
@@ -45,8 +45,7 @@ public final class FileTrees {
   /** Deletes files and links as they are visited and directories once they are empty. */
   private static final class Remover extends SimpleFileVisitor<Path> {
     @Override
-    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-        throws IOException {
+    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
       Files.delete(file);
       return FileVisitResult.CONTINUE;
     }

@@ -28,23 +28,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Extracts tar archives (plain, gzip, zstd or xz, recognised by magic bytes) from untrusted
- * sources into a root directory so that nothing is written outside it.
+ * Extracts tar archives (plain, gzip, zstd or xz, recognised by magic bytes) from untrusted sources
+ * into a root directory so that nothing is written outside it.
  *
- * <p>Refused, with an error naming the archive and the entry: absolute paths and ".."
- * components; symbolic links whose target is absolute or resolves outside the root (directly or
- * through other links of the archive); hard links to anything but a regular file extracted
- * earlier; entries written through a symbolic link; device files and FIFOs; more entries or more
- * content bytes than the {@link ExtractionLimits}. Permission bits and modification times are
- * kept.
+ * <p>Refused, with an error naming the archive and the entry: absolute paths and ".." components;
+ * symbolic links whose target is absolute or resolves outside the root (directly or through other
+ * links of the archive); hard links to anything but a regular file extracted earlier; entries
+ * written through a symbolic link; device files and FIFOs; more entries or more content bytes than
+ * the {@link ExtractionLimits}. Permission bits and modification times are kept.
  *
  * <p>The root must be absent or an empty directory. On any failure the extractor removes what it
  * wrote, so the root is left empty (or absent, if the extractor created it).
  *
  * <p>Runs of zeros in file content become holes, so sparse disk images stay sparse.
  *
- * <p>Limitations: set-user-id, set-group-id and sticky bits are dropped and files are owned by
- * the extracting user, deliberately, since the archive is not trusted.
+ * <p>Limitations: set-user-id, set-group-id and sticky bits are dropped and files are owned by the
+ * extracting user, deliberately, since the archive is not trusted.
  *
  * <p>Instances are immutable and thread-safe; each extraction runs on the calling thread.
  */
@@ -67,8 +66,8 @@ public final class SafeExtractor {
   }
 
   /**
-   * Extracts the tar archive at {@code archive} into {@code root}, letting {@code verifier}
-   * inspect every entry.
+   * Extracts the tar archive at {@code archive} into {@code root}, letting {@code verifier} inspect
+   * every entry.
    *
    * @throws CancellationException if {@code cancellation} fires; the root is cleaned up first
    */
@@ -123,8 +122,7 @@ public final class SafeExtractor {
       return false;
     } catch (IOException e) {
       throw new ArchiveExtractionException(
-          "Cannot prepare extraction root '" + root + "' for " + source + ": " + e.getMessage(),
-          e);
+          "Cannot prepare extraction root '" + root + "' for " + source + ": " + e.getMessage(), e);
     }
   }
 
@@ -199,8 +197,7 @@ public final class SafeExtractor {
         return tar.getNextEntry();
       } catch (IOException e) {
         throw new ArchiveExtractionException(
-            "Archive " + source + " is malformed after " + entries + " entries: "
-                + e.getMessage(),
+            "Archive " + source + " is malformed after " + entries + " entries: " + e.getMessage(),
             e);
       }
     }
@@ -224,8 +221,7 @@ public final class SafeExtractor {
             name,
             "it would bring the content past the limit of " + limits.maxTotalBytes() + " bytes");
       }
-      String linkTarget =
-          kind == Kind.SYMLINK || kind == Kind.HARDLINK ? entry.getLinkName() : "";
+      String linkTarget = kind == Kind.SYMLINK || kind == Kind.HARDLINK ? entry.getLinkName() : "";
       ArchiveEntryInfo info =
           new ArchiveEntryInfo(
               name,
@@ -347,7 +343,8 @@ public final class SafeExtractor {
         throw refuse(info.path(), "its link target is empty or contains a NUL byte");
       }
       if (linkTarget.startsWith("/")) {
-        throw refuse(info.path(), "it is a symbolic link to the absolute path '" + linkTarget + "'");
+        throw refuse(
+            info.path(), "it is a symbolic link to the absolute path '" + linkTarget + "'");
       }
       Path resolved = target.getParent().resolve(linkTarget).normalize();
       if (!resolved.startsWith(root)) {
@@ -376,7 +373,8 @@ public final class SafeExtractor {
       if (linked.isEmpty() || !Files.isRegularFile(existing, LinkOption.NOFOLLOW_LINKS)) {
         throw refuse(
             info.path(),
-            "it is a hard link to '" + info.linkTarget()
+            "it is a hard link to '"
+                + info.linkTarget()
                 + "', which is not a regular file extracted earlier from this archive");
       }
       createParents(info.path(), target);
@@ -391,8 +389,9 @@ public final class SafeExtractor {
       for (Path component : root.relativize(target.getParent())) {
         current = current.resolve(component);
         if (Files.isSymbolicLink(current)) {
-          throw refuse(name, "it would be written through the symbolic link '"
-              + root.relativize(current) + "'");
+          throw refuse(
+              name,
+              "it would be written through the symbolic link '" + root.relativize(current) + "'");
         }
         if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
           Files.createDirectory(current);
@@ -407,8 +406,11 @@ public final class SafeExtractor {
       for (Path component : root.relativize(target)) {
         current = current.resolve(component);
         if (Files.isSymbolicLink(current)) {
-          throw refuse(name, "its link target passes through the symbolic link '"
-              + root.relativize(current) + "'");
+          throw refuse(
+              name,
+              "its link target passes through the symbolic link '"
+                  + root.relativize(current)
+                  + "'");
         }
       }
     }
@@ -430,7 +432,8 @@ public final class SafeExtractor {
         String component = pending.removeFirst();
         if (component.equals("..")) {
           if (resolved.isEmpty()) {
-            throw refuse(root.relativize(link).toString(),
+            throw refuse(
+                root.relativize(link).toString(),
                 "following its chain of symbolic links leads outside the root");
           }
           resolved.removeLast();
@@ -446,7 +449,8 @@ public final class SafeExtractor {
         }
         String target = readLink(candidate);
         if (target.startsWith("/")) {
-          throw refuse(root.relativize(link).toString(),
+          throw refuse(
+              root.relativize(link).toString(),
               "its chain of symbolic links reaches the absolute path '" + target + "'");
         }
         pending.addAll(0, components(target));

@@ -8,8 +8,8 @@ import java.util.zip.GZIPInputStream;
 import org.tukaani.xz.XZInputStream;
 
 /**
- * The compressions a tar archive may come in, recognised by their magic bytes rather than by a
- * file name. Immutable and thread-safe.
+ * The compressions a tar archive may come in, recognised by their magic bytes rather than by a file
+ * name. Immutable and thread-safe.
  */
 public enum TarCompression {
   /** A plain tar archive. */
@@ -31,8 +31,8 @@ public enum TarCompression {
   }
 
   /**
-   * Recognises the compression from the first bytes of a stream; anything unrecognised is
-   * treated as a plain tar, which the tar reader then accepts or rejects.
+   * Recognises the compression from the first bytes of a stream; anything unrecognised is treated
+   * as a plain tar, which the tar reader then accepts or rejects.
    *
    * @param head the first bytes of the stream
    * @param length how many bytes of {@code head} are valid
@@ -47,8 +47,8 @@ public enum TarCompression {
   }
 
   /**
-   * Peeks at the start of {@code in} (which must support mark/reset) and wraps it in the
-   * matching decompressor.
+   * Peeks at the start of {@code in} (which must support mark/reset) and wraps it in the matching
+   * decompressor.
    */
   public static InputStream decompressing(BufferedInputStream in) throws IOException {
     in.mark(MAGIC_LENGTH);

@@ -15,8 +15,8 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The {@code manifest.json} at the start of every bundle: what the bundle is and, for every file
- * it carries, the path, SHA-256 and size a reader must find. Immutable and thread-safe.
+ * The {@code manifest.json} at the start of every bundle: what the bundle is and, for every file it
+ * carries, the path, SHA-256 and size a reader must find. Immutable and thread-safe.
  *
  * <pre>
  * {"format": 1, "name": "debian-bookworm", "kind": "image", "version": "2026-12-03",
@@ -70,7 +70,10 @@ public record BundleManifest(BundleMetadata metadata, List<BundleFile> files) {
     metadata.kernel().ifPresent(kernel -> root.put("kernel", kernel));
     ArrayNode list = root.putArray("files");
     for (BundleFile file : files) {
-      list.addObject().put("path", file.path()).put("sha256", file.sha256()).put("size", file.size());
+      list.addObject()
+          .put("path", file.path())
+          .put("sha256", file.sha256())
+          .put("size", file.size());
     }
     return (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n")
         .getBytes(StandardCharsets.UTF_8);
@@ -80,8 +83,8 @@ public record BundleManifest(BundleMetadata metadata, List<BundleFile> files) {
    * Parses and checks a manifest read from an untrusted bundle.
    *
    * @param source how to name the bundle in errors
-   * @throws BundleException naming the problem: malformed JSON, an unknown or missing field, a
-   *     path that could escape, a bad checksum
+   * @throws BundleException naming the problem: malformed JSON, an unknown or missing field, a path
+   *     that could escape, a bad checksum
    */
   public static BundleManifest parse(byte[] json, String source) throws BundleException {
     JsonNode root;
@@ -89,8 +92,7 @@ public record BundleManifest(BundleMetadata metadata, List<BundleFile> files) {
       root = JSON.readTree(json);
     } catch (JacksonException e) {
       throw new BundleException(
-          "The manifest of bundle " + source + " is not valid JSON: " + e.getOriginalMessage(),
-          e);
+          "The manifest of bundle " + source + " is not valid JSON: " + e.getOriginalMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw new BundleException("The manifest of bundle " + source + " is not a JSON object");
@@ -104,13 +106,20 @@ public record BundleManifest(BundleMetadata metadata, List<BundleFile> files) {
     int format = root.path("format").asInt(-1);
     if (format != FORMAT) {
       throw new BundleException(
-          "The manifest of bundle " + source + " has format " + root.path("format")
-              + ", this banger reads format " + FORMAT);
+          "The manifest of bundle "
+              + source
+              + " has format "
+              + root.path("format")
+              + ", this banger reads format "
+              + FORMAT);
     }
     BundleKind kind = BundleKind.fromJson(text(root, "kind"));
     if (kind == null) {
       throw new BundleException(
-          "The manifest of bundle " + source + " has kind " + root.path("kind")
+          "The manifest of bundle "
+              + source
+              + " has kind "
+              + root.path("kind")
               + ", expected \"image\" or \"kernel\"");
     }
     BundleMetadata metadata =
@@ -129,19 +138,20 @@ public record BundleManifest(BundleMetadata metadata, List<BundleFile> files) {
     return new BundleManifest(metadata, files);
   }
 
-  private static List<BundleFile> parseFiles(JsonNode node, String source)
-      throws BundleException {
+  private static List<BundleFile> parseFiles(JsonNode node, String source) throws BundleException {
     if (!node.isArray()) {
-      throw new BundleException(
-          "The manifest of bundle " + source + " has no \"files\" array");
+      throw new BundleException("The manifest of bundle " + source + " has no \"files\" array");
     }
     List<BundleFile> files = new ArrayList<>();
     for (JsonNode file : node) {
       JsonNode size = file.path("size");
       if (!file.isObject() || !size.isIntegralNumber() || !size.canConvertToLong()) {
         throw new BundleException(
-            "The manifest of bundle " + source + " lists a file that is not "
-                + "{\"path\", \"sha256\", \"size\"}: " + file);
+            "The manifest of bundle "
+                + source
+                + " lists a file that is not "
+                + "{\"path\", \"sha256\", \"size\"}: "
+                + file);
       }
       files.add(new BundleFile(text(file, "path"), text(file, "sha256"), size.longValue()));
     }
@@ -156,8 +166,11 @@ public record BundleManifest(BundleMetadata metadata, List<BundleFile> files) {
   private static List<String> problems(BundleMetadata metadata, List<BundleFile> files) {
     List<String> problems = new ArrayList<>();
     if (!NAME.matcher(metadata.name()).matches()) {
-      problems.add("name '" + metadata.name() + "' must be 1-64 of [a-z0-9._-], starting with "
-          + "a letter or digit");
+      problems.add(
+          "name '"
+              + metadata.name()
+              + "' must be 1-64 of [a-z0-9._-], starting with "
+              + "a letter or digit");
     }
     if (!VERSION.matcher(metadata.version()).matches()) {
       problems.add("version '" + metadata.version() + "' must be 1-128 printable characters");
@@ -178,8 +191,12 @@ public record BundleManifest(BundleMetadata metadata, List<BundleFile> files) {
         problems.add("file '" + file.path() + "' is listed twice");
       }
       if (!SHA256.matcher(file.sha256()).matches()) {
-        problems.add("file '" + file.path() + "' has sha256 '" + file.sha256()
-            + "', not 64 lower-case hex digits");
+        problems.add(
+            "file '"
+                + file.path()
+                + "' has sha256 '"
+                + file.sha256()
+                + "', not 64 lower-case hex digits");
       }
       if (file.size() < 0) {
         problems.add("file '" + file.path() + "' has a negative size");

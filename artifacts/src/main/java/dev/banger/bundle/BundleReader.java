@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
-
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -23,10 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads a bundle written by {@link BundleWriter} into a staging directory, trusting nothing in
- * it: the first entry must be {@code manifest.json}; every later entry must be a regular file
- * the manifest lists, with the listed size and SHA-256; no listed file may be missing; and the
- * archive goes through {@link SafeExtractor}, so no entry can escape the staging directory.
+ * Reads a bundle written by {@link BundleWriter} into a staging directory, trusting nothing in it:
+ * the first entry must be {@code manifest.json}; every later entry must be a regular file the
+ * manifest lists, with the listed size and SHA-256; no listed file may be missing; and the archive
+ * goes through {@link SafeExtractor}, so no entry can escape the staging directory.
  *
  * <p>The staging directory must be absent or empty. When reading fails it is left empty (or
  * absent), so a half-verified bundle is never mistaken for a good one.
@@ -60,8 +59,7 @@ public final class BundleReader {
     try {
       new SafeExtractor(limits).extract(bundleFile, stagingDir, verifier, cancellation);
     } catch (ArchiveExtractionException e) {
-      throw new BundleException(
-          "Bundle " + source + " failed verification: " + e.getMessage(), e);
+      throw new BundleException("Bundle " + source + " failed verification: " + e.getMessage(), e);
     }
     try {
       return verifier.complete();
@@ -113,7 +111,11 @@ public final class BundleReader {
       }
       if (entry.size() != file.size()) {
         throw new ArchiveExtractionException(
-            "entry '" + entry.path() + "' has " + entry.size() + " bytes, the manifest says "
+            "entry '"
+                + entry.path()
+                + "' has "
+                + entry.size()
+                + " bytes, the manifest says "
                 + file.size());
       }
       return new FileCheck(file);
@@ -140,7 +142,10 @@ public final class BundleReader {
       }
       if (entry.size() > MAX_MANIFEST_BYTES) {
         throw new ArchiveExtractionException(
-            BundleManifest.ENTRY_NAME + " is " + entry.size() + " bytes, more than "
+            BundleManifest.ENTRY_NAME
+                + " is "
+                + entry.size()
+                + " bytes, more than "
                 + MAX_MANIFEST_BYTES);
       }
       ByteArrayOutputStream json = new ByteArrayOutputStream();
@@ -198,11 +203,14 @@ public final class BundleReader {
         String actual = HexFormat.of().formatHex(digest.digest());
         if (!actual.equals(file.sha256())) {
           throw new ArchiveExtractionException(
-              "file '" + file.path() + "' has SHA-256 " + actual + ", the manifest says "
+              "file '"
+                  + file.path()
+                  + "' has SHA-256 "
+                  + actual
+                  + ", the manifest says "
                   + file.sha256());
         }
       }
     }
   }
-
 }

@@ -27,13 +27,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a bundle: a zstd-compressed tar archive whose first entry is {@code manifest.json},
- * followed by every regular file below a directory in path order, each listed in the manifest
- * with its SHA-256 and size.
+ * followed by every regular file below a directory in path order, each listed in the manifest with
+ * its SHA-256 and size.
  *
- * <p>The bundle is written to a {@code .part} sibling and renamed into place when complete. A
- * file that changes between hashing and archiving is an error, so a manifest never lies about
- * its content. Symbolic links and special files in the directory are refused: a bundle carries
- * regular files only.
+ * <p>The bundle is written to a {@code .part} sibling and renamed into place when complete. A file
+ * that changes between hashing and archiving is an error, so a manifest never lies about its
+ * content. Symbolic links and special files in the directory are refused: a bundle carries regular
+ * files only.
  *
  * <p>Stateless and thread-safe.
  */
@@ -136,8 +136,7 @@ public final class BundleWriter {
       byte[] buffer = new byte[1 << 16];
       int n;
       while (copied < bundled.size()
-          && (n = in.read(buffer, 0, (int) Math.min(buffer.length, bundled.size() - copied)))
-              > 0) {
+          && (n = in.read(buffer, 0, (int) Math.min(buffer.length, bundled.size() - copied))) > 0) {
         tar.write(buffer, 0, n);
         digest.update(buffer, 0, n);
         copied += n;
@@ -148,7 +147,9 @@ public final class BundleWriter {
     String actual = HexFormat.of().formatHex(digest.digest());
     if (copied != bundled.size() || !actual.equals(bundled.sha256())) {
       throw new BundleException(
-          "File '" + file + "' changed while it was being bundled (size or SHA-256 differ from "
+          "File '"
+              + file
+              + "' changed while it was being bundled (size or SHA-256 differ from "
               + "the manifest)");
     }
     tar.closeArchiveEntry();

@@ -14,12 +14,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The kernel and image catalogs: the entries embedded in banger ({@code kernels.json} and
- * {@code images.json} next to this class) plus, optionally, a user catalog file that adds
- * entries or replaces embedded ones of the same name.
+ * The kernel and image catalogs: the entries embedded in banger ({@code kernels.json} and {@code
+ * images.json} next to this class) plus, optionally, a user catalog file that adds entries or
+ * replaces embedded ones of the same name.
  *
- * <p>User file format ({@code ~/.config/banger/catalog.json} by convention; both arrays
- * optional):
+ * <p>User file format ({@code ~/.config/banger/catalog.json} by convention; both arrays optional):
  *
  * <pre>
  * {"kernels": [{"name": ..., "description": ..., "arch": "x86_64",
@@ -58,11 +57,11 @@ public final class Catalog {
   }
 
   /**
-   * The embedded catalog with {@code userFile}'s entries added or overriding by name. A file
-   * that does not exist is no error: the embedded catalog is returned.
+   * The embedded catalog with {@code userFile}'s entries added or overriding by name. A file that
+   * does not exist is no error: the embedded catalog is returned.
    *
-   * @throws CatalogException if the file cannot be read or is malformed, naming the file and
-   *     the place in it
+   * @throws CatalogException if the file cannot be read or is malformed, naming the file and the
+   *     place in it
    */
   public static Catalog load(Path userFile) throws CatalogException {
     Catalog base = embedded();
@@ -141,7 +140,10 @@ public final class Catalog {
           .ifPresent(
               recipe ->
                   problems.add(
-                      "image '" + image.name() + "' needs kernel '" + recipe.kernel()
+                      "image '"
+                          + image.name()
+                          + "' needs kernel '"
+                          + recipe.kernel()
                           + "', which the catalog does not have"));
     }
     if (!problems.isEmpty()) {

@@ -3,8 +3,8 @@ package dev.banger.catalog;
 import java.io.Serial;
 
 /**
- * A catalog file is unreadable or malformed. The message names the file (or the embedded
- * resource), the place in it ("images[1].sources.bundle.sha256") and the problem.
+ * A catalog file is unreadable or malformed. The message names the file (or the embedded resource),
+ * the place in it ("images[1].sources.bundle.sha256") and the problem.
  */
 public final class CatalogException extends Exception {
 

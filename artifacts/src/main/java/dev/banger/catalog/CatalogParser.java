@@ -17,8 +17,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads catalog JSON strictly: unknown fields, wrong types, duplicate names, bad names, URLs or
- * checksums are errors that name the source and the place ({@code kernels[0].sources.bundle}).
- * Not thread-safe: one parser reads one document.
+ * checksums are errors that name the source and the place ({@code kernels[0].sources.bundle}). Not
+ * thread-safe: one parser reads one document.
  */
 final class CatalogParser {
 
@@ -114,7 +114,10 @@ final class CatalogParser {
 
   /** The fields kernels and images share; {@code recipe} is the raw recipe object or null. */
   private record Common(
-      String name, String description, String arch, Optional<BundleSource> bundle,
+      String name,
+      String description,
+      String arch,
+      Optional<BundleSource> bundle,
       JsonNode recipe) {}
 
   private Common common(JsonNode node, String path) throws CatalogException {
@@ -203,14 +206,14 @@ final class CatalogParser {
     return value.stringValue();
   }
 
-  private void onlyFields(JsonNode node, String path, Set<String> allowed)
-      throws CatalogException {
+  private void onlyFields(JsonNode node, String path, Set<String> allowed) throws CatalogException {
     for (Map.Entry<String, JsonNode> field : node.properties()) {
       if (!allowed.contains(field.getKey())) {
         throw error(
             path.isEmpty() ? field.getKey() : path + "." + field.getKey(),
-            "is not a known field (expected " + String.join(", ", allowed.stream().sorted()
-                .toList()) + ")");
+            "is not a known field (expected "
+                + String.join(", ", allowed.stream().sorted().toList())
+                + ")");
       }
     }
   }

@@ -3,8 +3,8 @@ package dev.banger.catalog;
 import java.util.Optional;
 
 /**
- * An image in the catalog: fetched as a bundle when one is published, else built from its
- * recipe. At least one of the two is present. Immutable and thread-safe.
+ * An image in the catalog: fetched as a bundle when one is published, else built from its recipe.
+ * At least one of the two is present. Immutable and thread-safe.
  *
  * @param name the name users type ({@code banger image pull debian-bookworm})
  * @param description one line for {@code image ls}

@@ -3,8 +3,8 @@ package dev.banger.catalog;
 import java.util.Optional;
 
 /**
- * A kernel in the catalog: fetched as a bundle when one is published, else built from its
- * recipe. At least one of the two is present. Immutable and thread-safe.
+ * A kernel in the catalog: fetched as a bundle when one is published, else built from its recipe.
+ * At least one of the two is present. Immutable and thread-safe.
  *
  * @param name the name users type ({@code banger kernel pull debian-cloud-6.1})
  * @param description one line for {@code kernel ls}

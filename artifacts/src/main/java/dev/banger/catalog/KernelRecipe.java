@@ -1,8 +1,7 @@
 package dev.banger.catalog;
 
 /**
- * How to build a catalog kernel locally: from a Debian kernel package. Immutable and
- * thread-safe.
+ * How to build a catalog kernel locally: from a Debian kernel package. Immutable and thread-safe.
  *
  * @param debianPackage the package ("linux-image-cloud-amd64"; JSON field "debian-package")
  */

@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A cancellation flag shared between the code that starts long work (a download, a kernel build)
  * and the code that does it.
  *
- * <p>Work is cancelled when {@link #cancel()} was called or when the working thread is
- * interrupted. Work that blocks in a way a flag cannot reach (a socket read, a child process)
- * registers an action with {@link #onCancel(Runnable)} that unblocks it. This class is
- * thread-safe: {@link #cancel()} is meant to be called from another thread.
+ * <p>Work is cancelled when {@link #cancel()} was called or when the working thread is interrupted.
+ * Work that blocks in a way a flag cannot reach (a socket read, a child process) registers an
+ * action with {@link #onCancel(Runnable)} that unblocks it. This class is thread-safe: {@link
+ * #cancel()} is meant to be called from another thread.
  */
 public final class Cancellation {
 

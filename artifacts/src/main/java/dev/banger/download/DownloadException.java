@@ -3,9 +3,9 @@ package dev.banger.download;
 import java.io.Serial;
 
 /**
- * A download failed. The message names the URL, the target path and the reason; {@link
- * #reason()} lets a caller decide what to do next (for example build from a recipe when a bundle
- * server is unreachable, but stop on a checksum mismatch).
+ * A download failed. The message names the URL, the target path and the reason; {@link #reason()}
+ * lets a caller decide what to do next (for example build from a recipe when a bundle server is
+ * unreachable, but stop on a checksum mismatch).
  */
 public final class DownloadException extends Exception {
 

@@ -26,16 +26,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Downloads one file over HTTP(S) with {@link HttpClient}: the content goes to a {@code .part}
- * sibling of the target, its SHA-256 (and size, when known) is checked, and only then is it
- * renamed to the target. The target path therefore never holds partial or unverified content.
+ * sibling of the target, its SHA-256 (and size, when known) is checked, and only then is it renamed
+ * to the target. The target path therefore never holds partial or unverified content.
  *
  * <p>Connection failures, cut transfers and 5xx/408/429 answers are retried with exponential
- * backoff; a retry continues where the last one stopped with a {@code Range} request (guarded
- * by {@code If-Range}) when the server answers 206, and starts over otherwise. Other HTTP
- * errors, a checksum or size mismatch and a full disk fail at once, the partial file removed.
+ * backoff; a retry continues where the last one stopped with a {@code Range} request (guarded by
+ * {@code If-Range}) when the server answers 206, and starts over otherwise. Other HTTP errors, a
+ * checksum or size mismatch and a full disk fail at once, the partial file removed.
  *
- * <p>Cancellation: {@link Cancellation#cancel()} or an interrupt of the downloading thread
- * aborts the transfer, even one blocked on a silent server, with {@link CancellationException}.
+ * <p>Cancellation: {@link Cancellation#cancel()} or an interrupt of the downloading thread aborts
+ * the transfer, even one blocked on a silent server, with {@link CancellationException}.
  *
  * <p>Limitations: a server that stalls without closing the connection is waited for until
  * cancelled; HttpClient has no read timeout for a response body.
@@ -72,8 +72,8 @@ public final class Downloader {
    * Downloads {@code request.uri()} to {@code request.target()}.
    *
    * @param progress receives bytes written so far and the total (-1 when unknown)
-   * @throws DownloadException if the download cannot complete; {@link
-   *     DownloadException#reason()} says why
+   * @throws DownloadException if the download cannot complete; {@link DownloadException#reason()}
+   *     says why
    * @throws CancellationException if cancelled; no file is left behind
    */
   public DownloadResult download(
@@ -119,15 +119,28 @@ public final class Downloader {
     if (request.expectedSize() >= 0 && transfer.written != request.expectedSize()) {
       throw new DownloadException(
           Reason.SIZE_MISMATCH,
-          "Download of " + request.uri() + " to '" + request.target() + "' has "
-              + transfer.written + " bytes, expected " + request.expectedSize());
+          "Download of "
+              + request.uri()
+              + " to '"
+              + request.target()
+              + "' has "
+              + transfer.written
+              + " bytes, expected "
+              + request.expectedSize());
     }
     String actual = HexFormat.of().formatHex(transfer.digest.digest());
     if (!actual.equals(request.sha256())) {
       throw new DownloadException(
           Reason.CHECKSUM_MISMATCH,
-          "Download of " + request.uri() + " to '" + request.target() + "' has SHA-256 "
-              + actual + ", expected " + request.sha256() + "; the file was discarded");
+          "Download of "
+              + request.uri()
+              + " to '"
+              + request.target()
+              + "' has SHA-256 "
+              + actual
+              + ", expected "
+              + request.sha256()
+              + "; the file was discarded");
     }
   }
 
@@ -137,12 +150,18 @@ public final class Downloader {
         channel.force(true);
       }
       Files.move(
-          part, request.target(), StandardCopyOption.ATOMIC_MOVE,
+          part,
+          request.target(),
+          StandardCopyOption.ATOMIC_MOVE,
           StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new DownloadException(
           Reason.LOCAL_IO,
-          "Cannot move verified download '" + part + "' to '" + request.target() + "': "
+          "Cannot move verified download '"
+              + part
+              + "' to '"
+              + request.target()
+              + "': "
               + e.getMessage(),
           e);
     }
@@ -198,14 +217,24 @@ public final class Downloader {
           if (attempts >= maxAttempts) {
             throw new DownloadException(
                 Reason.NETWORK,
-                "Download of " + request.uri() + " to '" + request.target() + "' failed after "
-                    + attempts + " attempts: " + failure.getMessage(),
+                "Download of "
+                    + request.uri()
+                    + " to '"
+                    + request.target()
+                    + "' failed after "
+                    + attempts
+                    + " attempts: "
+                    + failure.getMessage(),
                 failure.getCause() == null ? failure : failure.getCause());
           }
           Duration pause = backoff(attempts);
           LOG.info(
               "Download of {} failed ({}); retry {} of {} in {} ms",
-              request.uri(), failure.getMessage(), attempts, maxAttempts - 1, pause.toMillis());
+              request.uri(),
+              failure.getMessage(),
+              attempts,
+              maxAttempts - 1,
+              pause.toMillis());
           sleep(pause);
         }
       }
@@ -273,7 +302,10 @@ public final class Downloader {
       written = 0;
       digest = newDigest();
       validator =
-          response.headers().firstValue("ETag").filter(tag -> !tag.startsWith("W/"))
+          response
+              .headers()
+              .firstValue("ETag")
+              .filter(tag -> !tag.startsWith("W/"))
               .or(() -> response.headers().firstValue("Last-Modified"));
       try (FileChannel channel = openPart()) {
         channel.truncate(0);
@@ -301,8 +333,7 @@ public final class Downloader {
     }
 
     private void checkSpace(long length) throws DownloadException {
-      long remaining =
-          request.expectedSize() >= 0 ? request.expectedSize() - written : length;
+      long remaining = request.expectedSize() >= 0 ? request.expectedSize() - written : length;
       if (remaining <= 0) {
         return;
       }
@@ -328,8 +359,11 @@ public final class Downloader {
           if (expectedTotal >= 0 && written + n > expectedTotal) {
             throw new DownloadException(
                 Reason.SIZE_MISMATCH,
-                "Download of " + request.uri() + " is larger than the expected "
-                    + expectedTotal + " bytes; the file was discarded");
+                "Download of "
+                    + request.uri()
+                    + " is larger than the expected "
+                    + expectedTotal
+                    + " bytes; the file was discarded");
           }
           write(out, n, total);
           digest.update(buffer, 0, n);
@@ -343,8 +377,7 @@ public final class Downloader {
       }
       if (length >= 0 && written - start < length) {
         throw new RetryableFailure(
-            "the connection closed after " + (written - start) + " of " + length + " bytes",
-            null);
+            "the connection closed after " + (written - start) + " of " + length + " bytes", null);
       }
     }
 
@@ -361,7 +394,11 @@ public final class Downloader {
         }
         throw new DownloadException(
             Reason.LOCAL_IO,
-            "Cannot write '" + part + "' while downloading " + request.uri() + ": "
+            "Cannot write '"
+                + part
+                + "' while downloading "
+                + request.uri()
+                + ": "
                 + e.getMessage(),
             e);
       }
@@ -369,11 +406,19 @@ public final class Downloader {
 
     private DownloadException noSpace(long stillNeeded, long usable, IOException cause) {
       String size =
-          request.expectedSize() >= 0 ? request.expectedSize() + " bytes" : "at least "
-              + (written + stillNeeded) + " bytes";
+          request.expectedSize() >= 0
+              ? request.expectedSize() + " bytes"
+              : "at least " + (written + stillNeeded) + " bytes";
       String message =
-          "No space left on device for '" + part + "' while downloading " + request.uri()
-              + ": the file needs " + size + " (" + stillNeeded + " more)"
+          "No space left on device for '"
+              + part
+              + "' while downloading "
+              + request.uri()
+              + ": the file needs "
+              + size
+              + " ("
+              + stillNeeded
+              + " more)"
               + (usable >= 0 ? ", only " + usable + " bytes are free" : "")
               + "; the partial file was removed";
       return cause == null

@@ -10,8 +10,8 @@ package dev.banger.kernel;
  * @param size the size of the .deb in bytes
  * @param sha256 the SHA-256 of the .deb, lower-case hex
  */
-public record AptPackage(String name, String version, String architecture, long size,
-    String sha256) {
+public record AptPackage(
+    String name, String version, String architecture, long size, String sha256) {
 
   /** The file name {@code apt-get download} gives the .deb (':' in the version as "%3a"). */
   public String debFileName() {

@@ -111,16 +111,19 @@ public final class BootFileValidator {
         VmlinuxInfo.inspect(kernel);
         return KernelImageFormat.ELF;
       } catch (IOException e) {
-        problems.add("kernel '" + kernel + "' is an ELF file but not a usable vmlinux: "
-            + e.getMessage());
+        problems.add(
+            "kernel '" + kernel + "' is an ELF file but not a usable vmlinux: " + e.getMessage());
         return null;
       }
     }
     if (BzImage.hasSetupHeader(head)) {
       return KernelImageFormat.BZIMAGE;
     }
-    problems.add("kernel '" + kernel + "' is neither an ELF vmlinux (no \\x7fELF magic) nor a "
-        + "bzImage (no \"HdrS\" at offset 0x202)");
+    problems.add(
+        "kernel '"
+            + kernel
+            + "' is neither an ELF vmlinux (no \\x7fELF magic) nor a "
+            + "bzImage (no \"HdrS\" at offset 0x202)");
     return null;
   }
 
@@ -131,8 +134,12 @@ public final class BootFileValidator {
     }
     PayloadCompression compression = PayloadCompression.detect(head);
     if (!compression.decodable()) {
-      problems.add("initrd '" + initrd + "' is " + compression
-          + " compressed, which banger cannot check (use gzip, zstd, xz or lz4)");
+      problems.add(
+          "initrd '"
+              + initrd
+              + "' is "
+              + compression
+              + " compressed, which banger cannot check (use gzip, zstd, xz or lz4)");
       return;
     }
     try (InputStream in = Files.newInputStream(initrd);
@@ -140,14 +147,25 @@ public final class BootFileValidator {
       byte[] magic = decoded.readNBytes(6);
       String text = new String(magic, StandardCharsets.US_ASCII);
       if (!text.equals("070701") && !text.equals("070702")) {
-        problems.add("initrd '" + initrd + "' is not a cpio newc archive"
-            + (compression == PayloadCompression.NONE ? "" : " once " + compression
-                + " decompressed") + " (it starts with '" + printable(text)
-            + "', expected '070701')");
+        problems.add(
+            "initrd '"
+                + initrd
+                + "' is not a cpio newc archive"
+                + (compression == PayloadCompression.NONE
+                    ? ""
+                    : " once " + compression + " decompressed")
+                + " (it starts with '"
+                + printable(text)
+                + "', expected '070701')");
       }
     } catch (IOException e) {
-      problems.add("initrd '" + initrd + "' cannot be decompressed as " + compression + ": "
-          + e.getMessage());
+      problems.add(
+          "initrd '"
+              + initrd
+              + "' cannot be decompressed as "
+              + compression
+              + ": "
+              + e.getMessage());
     }
   }
 
@@ -155,8 +173,12 @@ public final class BootFileValidator {
     if (!Files.isDirectory(modules)) {
       problems.add("modules '" + modules + "' is not a directory");
     } else if (!Files.isRegularFile(modules.resolve(ModuleTree.MODULES_DEP))) {
-      problems.add("modules directory '" + modules + "' has no " + ModuleTree.MODULES_DEP
-          + " (it should be a lib/modules/RELEASE directory; run depmod)");
+      problems.add(
+          "modules directory '"
+              + modules
+              + "' has no "
+              + ModuleTree.MODULES_DEP
+              + " (it should be a lib/modules/RELEASE directory; run depmod)");
     }
   }
 

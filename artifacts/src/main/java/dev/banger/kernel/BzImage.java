@@ -20,11 +20,11 @@ import org.slf4j.LoggerFactory;
  * A Linux x86 bzImage read into memory: its setup header and its compressed payload, the ELF
  * vmlinux.
  *
- * <p>Layout (Linux boot protocol 2.08 and later): {@code setup_sects} at 0x1F1 (0 means 4),
- * the boot flag 0xAA55 at 0x1FE, the magic "HdrS" at 0x202, the protocol version at 0x206, a
- * pointer to the version string (minus 0x200) at 0x20E; the protected-mode code starts at
- * {@code (setup_sects + 1) * 512} and the payload lies at {@code payload_offset} (0x248) from
- * there, {@code payload_length} (0x24C) bytes long.
+ * <p>Layout (Linux boot protocol 2.08 and later): {@code setup_sects} at 0x1F1 (0 means 4), the
+ * boot flag 0xAA55 at 0x1FE, the magic "HdrS" at 0x202, the protocol version at 0x206, a pointer to
+ * the version string (minus 0x200) at 0x20E; the protected-mode code starts at {@code (setup_sects
+ * + 1) * 512} and the payload lies at {@code payload_offset} (0x248) from there, {@code
+ * payload_length} (0x24C) bytes long.
  *
  * <p>Immutable after {@link #read(Path)}; thread-safe.
  */
@@ -72,8 +72,13 @@ public final class BzImage {
     long length = Integer.toUnsignedLong(header.getInt(PAYLOAD_LENGTH));
     if (length == 0 || protectedMode + offset + length > image.length) {
       throw invalid(
-          "payload of " + length + " bytes at " + (protectedMode + offset)
-              + " does not fit in the file's " + image.length + " bytes (truncated or corrupt)");
+          "payload of "
+              + length
+              + " bytes at "
+              + (protectedMode + offset)
+              + " does not fit in the file's "
+              + image.length
+              + " bytes (truncated or corrupt)");
     }
     this.payloadStart = (int) (protectedMode + offset);
     this.payloadLength = (int) length;
@@ -97,7 +102,12 @@ public final class BzImage {
       long size = Files.size(path);
       if (size > MAX_SIZE) {
         throw new KernelException(
-            "Kernel '" + path + "' is " + size + " bytes; a bzImage above " + MAX_SIZE
+            "Kernel '"
+                + path
+                + "' is "
+                + size
+                + " bytes; a bzImage above "
+                + MAX_SIZE
                 + " bytes is not plausible");
       }
       return new BzImage(path, Files.readAllBytes(path));
@@ -146,15 +156,14 @@ public final class BzImage {
   }
 
   /**
-   * Decompresses the payload into {@code output} (written to a temporary sibling, then moved
-   * into place) and checks that the result is an x86-64 ELF executable.
+   * Decompresses the payload into {@code output} (written to a temporary sibling, then moved into
+   * place) and checks that the result is an x86-64 ELF executable.
    *
    * @return what the ELF header and notes say about the extracted vmlinux
    * @throws KernelException if the payload cannot be decoded or is not an x86-64 ELF
    * @throws CancellationException if {@code cancellation} fires while decoding
    */
-  public VmlinuxInfo extractVmlinux(Path output, Cancellation cancellation)
-      throws KernelException {
+  public VmlinuxInfo extractVmlinux(Path output, Cancellation cancellation) throws KernelException {
     if (!compression.decodable()) {
       throw invalid("its payload is " + compression + " compressed, which banger does not decode");
     }
@@ -169,16 +178,21 @@ public final class BzImage {
       return info;
     } catch (IOException e) {
       throw new KernelException(
-          "Cannot decompress the " + compression + " payload of bzImage '" + path + "' into '"
-              + output + "': " + e.getMessage(),
+          "Cannot decompress the "
+              + compression
+              + " payload of bzImage '"
+              + path
+              + "' into '"
+              + output
+              + "': "
+              + e.getMessage(),
           e);
     } finally {
       deleteQuietly(temporary);
     }
   }
 
-  private void decodePayload(Path temporary, Cancellation cancellation)
-      throws IOException {
+  private void decodePayload(Path temporary, Cancellation cancellation) throws IOException {
     int length = compressedLength();
     try (InputStream raw = new ByteArrayInputStream(image, payloadStart, length);
         InputStream decoded = compression.decoder(raw, length);
@@ -226,7 +240,9 @@ public final class BzImage {
     while (end < image.length && end - start < 512 && image[end] != 0) {
       end++;
     }
-    return start >= image.length ? "" : new String(image, start, end - start, StandardCharsets.US_ASCII);
+    return start >= image.length
+        ? ""
+        : new String(image, start, end - start, StandardCharsets.US_ASCII);
   }
 
   private KernelException invalid(String reason) {

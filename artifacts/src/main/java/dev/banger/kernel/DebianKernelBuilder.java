@@ -18,13 +18,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Prepares a bootable kernel directory from a Debian kernel package: fetches the package and
  * busybox-static with apt, extracts the ELF vmlinux from the bzImage, keeps the modules (with a
- * modules.dep), builds banger's initramfs and records the kernel's {@link KernelFacts}. The
- * result has the {@link KernelLayout} layout.
+ * modules.dep), builds banger's initramfs and records the kernel's {@link KernelFacts}. The result
+ * has the {@link KernelLayout} layout.
  *
  * <p>The directory appears complete or not at all: everything is built in a sibling staging
- * directory that is moved into place at the end, and removed on failure or cancellation.
- * Downloaded .deb files are kept in the package cache and reused when their SHA-256 still
- * matches apt's package lists.
+ * directory that is moved into place at the end, and removed on failure or cancellation. Downloaded
+ * .deb files are kept in the package cache and reused when their SHA-256 still matches apt's
+ * package lists.
  *
  * <p>Thread-safe: builds share no state, but two builds must not target the same directory.
  */
@@ -51,9 +51,9 @@ public final class DebianKernelBuilder {
   }
 
   /**
-   * Fetches {@code packageName} (a metapackage such as {@code linux-image-cloud-amd64} resolves
-   * to the newest kernel it depends on) and prepares it in {@code kernelDir}, which must be
-   * absent or empty.
+   * Fetches {@code packageName} (a metapackage such as {@code linux-image-cloud-amd64} resolves to
+   * the newest kernel it depends on) and prepares it in {@code kernelDir}, which must be absent or
+   * empty.
    *
    * @return the facts, also written to {@link KernelLayout#facts()}
    * @throws KernelException if a step fails; the message names the step's package or file
@@ -71,7 +71,10 @@ public final class DebianKernelBuilder {
       listener.stage(KernelBuildStage.DONE);
       LOG.info(
           "Kernel {} from {} {} is ready in '{}'",
-          facts.release(), facts.packageName(), facts.packageVersion(), kernelDir);
+          facts.release(),
+          facts.packageName(),
+          facts.packageVersion(),
+          kernelDir);
       return facts;
     } finally {
       removeStaging(staging);
@@ -186,8 +189,13 @@ public final class DebianKernelBuilder {
       throws KernelException {
     if (!bzImage.release().equals(contents.release())) {
       throw new KernelException(
-          "bzImage '" + contents.bzImage() + "' says release '" + bzImage.release()
-              + "' but its modules are for '" + contents.release() + "'");
+          "bzImage '"
+              + contents.bzImage()
+              + "' says release '"
+              + bzImage.release()
+              + "' but its modules are for '"
+              + contents.release()
+              + "'");
     }
   }
 
@@ -224,7 +232,11 @@ public final class DebianKernelBuilder {
       Files.move(staging, kernelDir, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new KernelException(
-          "Cannot move the prepared kernel '" + staging + "' to '" + kernelDir + "': "
+          "Cannot move the prepared kernel '"
+              + staging
+              + "' to '"
+              + kernelDir
+              + "': "
               + e.getMessage(),
           e);
     }

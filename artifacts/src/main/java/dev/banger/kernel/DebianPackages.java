@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fetches and unpacks Debian packages with the host's own package tools: {@code apt-cache} to
- * resolve names and versions, {@code apt-get download} to fetch (from whatever mirror the host
- * is configured with), {@code dpkg-deb -x} to unpack. Nothing is installed on the host.
+ * resolve names and versions, {@code apt-get download} to fetch (from whatever mirror the host is
+ * configured with), {@code dpkg-deb -x} to unpack. Nothing is installed on the host.
  *
  * <p>Stateless and thread-safe; every method runs its tool on the calling thread.
  */
@@ -38,9 +38,9 @@ public final class DebianPackages {
   private static final Duration UNPACK_TIMEOUT = Duration.ofMinutes(10);
 
   /**
-   * Resolves a kernel package name to the package holding the kernel: a metapackage such as
-   * {@code linux-image-cloud-amd64} resolves to the newest {@code linux-image-<abi>-cloud-amd64}
-   * it depends on; a versioned name resolves to itself.
+   * Resolves a kernel package name to the package holding the kernel: a metapackage such as {@code
+   * linux-image-cloud-amd64} resolves to the newest {@code linux-image-<abi>-cloud-amd64} it
+   * depends on; a versioned name resolves to itself.
    */
   public AptPackage resolveKernel(String packageName, Cancellation cancellation)
       throws KernelException {
@@ -61,8 +61,8 @@ public final class DebianPackages {
   /**
    * Looks up the candidate version of {@code packageName}.
    *
-   * @throws KernelException if apt knows no such package (the package lists may need
-   *     {@code apt-get update}) or its record lacks a field
+   * @throws KernelException if apt knows no such package (the package lists may need {@code apt-get
+   *     update}) or its record lacks a field
    */
   public AptPackage show(String packageName, Cancellation cancellation) throws KernelException {
     String record =
@@ -88,9 +88,9 @@ public final class DebianPackages {
   }
 
   /**
-   * Downloads {@code pkg} into {@code directory} with {@code apt-get download}, unless a file
-   * with its name and SHA-256 is already there. The result is always checked against the
-   * SHA-256 from the package lists.
+   * Downloads {@code pkg} into {@code directory} with {@code apt-get download}, unless a file with
+   * its name and SHA-256 is already there. The result is always checked against the SHA-256 from
+   * the package lists.
    *
    * @return the .deb file
    */
@@ -114,20 +114,33 @@ public final class DebianPackages {
           () -> progress.progress(sizeOf(deb), pkg.size()));
       if (!Files.isRegularFile(deb)) {
         throw new KernelException(
-            "apt-get download of '" + pkg.name() + "=" + pkg.version() + "' did not produce '"
-                + deb + "'");
+            "apt-get download of '"
+                + pkg.name()
+                + "="
+                + pkg.version()
+                + "' did not produce '"
+                + deb
+                + "'");
       }
       String actual = sha256(deb);
       if (!actual.equals(pkg.sha256())) {
         Files.deleteIfExists(deb);
         throw new KernelException(
-            "Downloaded '" + deb + "' has SHA-256 " + actual + " but the package lists say "
+            "Downloaded '"
+                + deb
+                + "' has SHA-256 "
+                + actual
+                + " but the package lists say "
                 + pkg.sha256());
       }
       return deb;
     } catch (IOException e) {
       throw new KernelException(
-          "Cannot download package '" + pkg.name() + "' into '" + directory + "': "
+          "Cannot download package '"
+              + pkg.name()
+              + "' into '"
+              + directory
+              + "': "
               + e.getMessage(),
           e);
     } catch (CancellationException e) {
@@ -184,7 +197,10 @@ public final class DebianPackages {
     String value = fields.get(field);
     if (value == null || value.isEmpty()) {
       throw new KernelException(
-          "apt-cache has no " + field + " for package '" + packageName
+          "apt-cache has no "
+              + field
+              + " for package '"
+              + packageName
               + "' (is it known to apt? the package lists may need 'apt-get update')");
     }
     return value;

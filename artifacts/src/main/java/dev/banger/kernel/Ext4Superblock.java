@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The fields of an ext2/3/4 superblock (at byte 1024 of the filesystem) that decide whether
- * Linux 6.1 can mount it read-write. Immutable and thread-safe.
+ * The fields of an ext2/3/4 superblock (at byte 1024 of the filesystem) that decide whether Linux
+ * 6.1 can mount it read-write. Immutable and thread-safe.
  *
  * @param magic {@code s_magic}, 0xEF53 for the ext family
  * @param blockSize the block size in bytes ({@code 1024 << s_log_block_size})
@@ -54,7 +54,10 @@ public record Ext4Superblock(
       while (block.hasRemaining()) {
         if (channel.read(block, OFFSET + block.position()) < 0) {
           throw new IOException(
-              "'" + path + "' is too small to hold an ext superblock (" + channel.size()
+              "'"
+                  + path
+                  + "' is too small to hold an ext superblock ("
+                  + channel.size()
                   + " bytes)");
         }
       }
@@ -75,21 +78,20 @@ public record Ext4Superblock(
   }
 
   /**
-   * Returns what keeps Linux from mounting this filesystem read-write from a file of
-   * {@code fileSize} bytes, or the empty string if nothing does.
+   * Returns what keeps Linux from mounting this filesystem read-write from a file of {@code
+   * fileSize} bytes, or the empty string if nothing does.
    */
   public String problem(long fileSize) {
     if (magic != MAGIC) {
-      return String.format("has no ext4 superblock (magic 0x%04X at offset 1080, expected 0xEF53)",
-          magic);
+      return String.format(
+          "has no ext4 superblock (magic 0x%04X at offset 1080, expected 0xEF53)", magic);
     }
     if (blockSize < 1024 || blockSize > 65536) {
       return "has an impossible block size in its superblock (corrupt?)";
     }
     long unsupported = incompatFeatures & ~SUPPORTED_INCOMPAT;
     if (unsupported != 0) {
-      return String.format(
-          "uses incompatible features 0x%X that Linux cannot mount", unsupported);
+      return String.format("uses incompatible features 0x%X that Linux cannot mount", unsupported);
     }
     if ((readOnlyCompatFeatures & RO_COMPAT_READONLY) != 0) {
       return "is marked read-only (RO_COMPAT_READONLY) and cannot be mounted read-write";
@@ -101,8 +103,13 @@ public record Ext4Superblock(
           unknownReadOnly);
     }
     if (blocksCount <= 0 || blocksCount > fileSize / blockSize) {
-      return "claims " + blocksCount + " blocks of " + blockSize + " bytes but the file has only "
-          + fileSize + " bytes (truncated?)";
+      return "claims "
+          + blocksCount
+          + " blocks of "
+          + blockSize
+          + " bytes but the file has only "
+          + fileSize
+          + " bytes (truncated?)";
     }
     return "";
   }

@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one host tool (apt-get, apt-cache, dpkg-deb) to completion with a timeout and
- * cancellation, output captured in files so that a chatty tool can never block on a full pipe.
- * Stateless and thread-safe.
+ * Runs one host tool (apt-get, apt-cache, dpkg-deb) to completion with a timeout and cancellation,
+ * output captured in files so that a chatty tool can never block on a full pipe. Stateless and
+ * thread-safe.
  */
 final class HostProcess {
 
@@ -60,14 +60,19 @@ final class HostProcess {
       int exit = await(process, command, timeout, cancellation, whileRunning);
       if (exit != 0) {
         throw new KernelException(
-            "'" + String.join(" ", command) + "' in '" + workDir + "' exited with status " + exit
-                + ": " + tail(Files.readString(stderr, StandardCharsets.UTF_8)));
+            "'"
+                + String.join(" ", command)
+                + "' in '"
+                + workDir
+                + "' exited with status "
+                + exit
+                + ": "
+                + tail(Files.readString(stderr, StandardCharsets.UTF_8)));
       }
       return new Result(Files.readString(stdout, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new KernelException(
-          "Cannot run '" + String.join(" ", command) + "' in '" + workDir + "': "
-              + e.getMessage(),
+          "Cannot run '" + String.join(" ", command) + "' in '" + workDir + "': " + e.getMessage(),
           e);
     } finally {
       deleteQuietly(stdout);

@@ -17,15 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds banger's initramfs for a Debian kernel: a gzip-compressed cpio (newc) archive holding
- * a static busybox, the kernel modules a guest needs to reach its root disk, network and agent
- * transport, and an {@code /init} script that loads them in dependency order, mounts
- * {@code root=} and switch_roots into {@code init=} (see docs/guest-boot-contract.md).
+ * Builds banger's initramfs for a Debian kernel: a gzip-compressed cpio (newc) archive holding a
+ * static busybox, the kernel modules a guest needs to reach its root disk, network and agent
+ * transport, and an {@code /init} script that loads them in dependency order, mounts {@code root=}
+ * and switch_roots into {@code init=} (see docs/guest-boot-contract.md).
  *
- * <p>Layout of the archive: {@code /bin/busybox}, {@code /init},
- * {@code /etc/banger/modules} (one "name path" line per module, in load order),
- * {@code /lib/modules/<release>/...} (uncompressed .ko files), {@code /dev/console} and
- * {@code /dev/null}.
+ * <p>Layout of the archive: {@code /bin/busybox}, {@code /init}, {@code /etc/banger/modules} (one
+ * "name path" line per module, in load order), {@code /lib/modules/<release>/...} (uncompressed .ko
+ * files), {@code /dev/console} and {@code /dev/null}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -82,8 +81,14 @@ public final class InitramfsBuilder {
       return order;
     } catch (IOException e) {
       throw new KernelException(
-          "Cannot build initramfs '" + output + "' from busybox '" + busybox + "' and modules '"
-              + modules.directory() + "': " + e.getMessage(),
+          "Cannot build initramfs '"
+              + output
+              + "' from busybox '"
+              + busybox
+              + "' and modules '"
+              + modules.directory()
+              + "': "
+              + e.getMessage(),
           e);
     } finally {
       deleteIfPresent(temporary);

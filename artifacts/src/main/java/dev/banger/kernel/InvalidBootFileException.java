@@ -4,8 +4,8 @@ import java.io.Serial;
 import java.util.List;
 
 /**
- * Files given to {@code kernel register} or {@code image register} are not what they claim to
- * be. Each problem names the file and what is wrong with it; the message lists them all.
+ * Files given to {@code kernel register} or {@code image register} are not what they claim to be.
+ * Each problem names the file and what is wrong with it; the message lists them all.
  */
 public final class InvalidBootFileException extends KernelException {
 

@@ -1,9 +1,8 @@
 package dev.banger.kernel;
 
 /**
- * Follows a kernel build: which step it is in and, while downloading, how many bytes have
- * arrived. Called on the building thread; implementations shared between builds must be
- * thread-safe.
+ * Follows a kernel build: which step it is in and, while downloading, how many bytes have arrived.
+ * Called on the building thread; implementations shared between builds must be thread-safe.
  */
 public interface KernelBuildListener {
 

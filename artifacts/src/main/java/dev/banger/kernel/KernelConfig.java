@@ -8,8 +8,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A kernel build configuration ({@code /boot/config-<release>}): {@code CONFIG_X=y|m|value}
- * lines, with {@code # CONFIG_X is not set} for disabled options. Immutable and thread-safe.
+ * A kernel build configuration ({@code /boot/config-<release>}): {@code CONFIG_X=y|m|value} lines,
+ * with {@code # CONFIG_X is not set} for disabled options. Immutable and thread-safe.
  */
 public final class KernelConfig {
 

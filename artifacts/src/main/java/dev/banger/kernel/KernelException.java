@@ -3,8 +3,8 @@ package dev.banger.kernel;
 import java.io.Serial;
 
 /**
- * Fetching, unpacking, inspecting or assembling a kernel failed. The message says what was
- * tried, on which package or path, and why; the cause is kept.
+ * Fetching, unpacking, inspecting or assembling a kernel failed. The message says what was tried,
+ * on which package or path, and why; the cause is kept.
  */
 public class KernelException extends Exception {
 

@@ -3,8 +3,8 @@ package dev.banger.kernel;
 import java.nio.file.Path;
 
 /**
- * The files of a prepared kernel directory, as {@link DebianKernelBuilder} writes them.
- * Immutable and thread-safe.
+ * The files of a prepared kernel directory, as {@link DebianKernelBuilder} writes them. Immutable
+ * and thread-safe.
  *
  * <pre>
  * DIR/vmlinux      uncompressed ELF kernel (what Firecracker boots)

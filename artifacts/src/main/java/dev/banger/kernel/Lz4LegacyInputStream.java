@@ -10,14 +10,14 @@ import java.io.InputStream;
  *
  * <p>The frame is the magic 0x184C2102 (little-endian) followed by blocks, each a 32-bit
  * little-endian compressed size and an independent LZ4 block that decodes to at most 8 MiB. The
- * magic may appear again between blocks (concatenated frames). The kernel build appends the
- * decoded size as 4 more bytes; when the input length is known those 4 trailing bytes are
- * recognised and checked against the number of bytes decoded.
+ * magic may appear again between blocks (concatenated frames). The kernel build appends the decoded
+ * size as 4 more bytes; when the input length is known those 4 trailing bytes are recognised and
+ * checked against the number of bytes decoded.
  *
  * <p>Each LZ4 block is a run of sequences: a token whose high nibble is the literal count and low
- * nibble the match length minus 4 (15 meaning "more length bytes follow, each added, until one
- * is below 255"), the literals, then a 16-bit little-endian offset back into the output. The
- * last sequence of a block has literals only.
+ * nibble the match length minus 4 (15 meaning "more length bytes follow, each added, until one is
+ * below 255"), the literals, then a 16-bit little-endian offset back into the output. The last
+ * sequence of a block has literals only.
  *
  * <p>Not thread-safe, like any input stream.
  */
@@ -113,7 +113,10 @@ final class Lz4LegacyInputStream extends InputStream {
         return false;
       }
       throw new IOException(
-          "LZ4 legacy block at input offset " + (consumed - 4) + " claims " + size
+          "LZ4 legacy block at input offset "
+              + (consumed - 4)
+              + " claims "
+              + size
               + " compressed bytes, which is impossible here (corrupt or truncated data)");
     }
     return decodeBlock((int) size);
@@ -127,8 +130,11 @@ final class Lz4LegacyInputStream extends InputStream {
     }
     if (bytes.length != 4) {
       throw new EOFException(
-          "LZ4 legacy frame is truncated: a block size at input offset " + consumed
-              + " has only " + bytes.length + " of its 4 bytes");
+          "LZ4 legacy frame is truncated: a block size at input offset "
+              + consumed
+              + " has only "
+              + bytes.length
+              + " of its 4 bytes");
     }
     consumed += 4;
     return littleEndian(bytes);
@@ -137,7 +143,10 @@ final class Lz4LegacyInputStream extends InputStream {
   private void checkTrailer(long trailer) throws IOException {
     if (trailer != (decoded & 0xFFFF_FFFFL)) {
       throw new IOException(
-          "LZ4 legacy frame trailer says " + trailer + " decoded bytes but " + decoded
+          "LZ4 legacy frame trailer says "
+              + trailer
+              + " decoded bytes but "
+              + decoded
               + " were decoded (corrupt or truncated data)");
     }
   }
@@ -235,8 +244,10 @@ final class Lz4LegacyInputStream extends InputStream {
     byte[] bytes = in.readNBytes(4);
     if (bytes.length != 4) {
       throw new EOFException(
-          "LZ4 legacy frame is truncated: wanted 4 bytes at input offset " + consumed
-              + ", found " + bytes.length);
+          "LZ4 legacy frame is truncated: wanted 4 bytes at input offset "
+              + consumed
+              + ", found "
+              + bytes.length);
     }
     consumed += 4;
     return littleEndian(bytes);

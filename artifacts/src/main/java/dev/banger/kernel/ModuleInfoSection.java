@@ -26,7 +26,8 @@ final class ModuleInfoSection {
     int entrySize = data.getShort(58) & 0xffff;
     int count = data.getShort(60) & 0xffff;
     int namesIndex = data.getShort(62) & 0xffff;
-    if (entrySize < 64 || namesIndex >= count
+    if (entrySize < 64
+        || namesIndex >= count
         || sectionTable + (long) count * entrySize > elf.length) {
       throw new IOException("module '" + moduleName + "' has a corrupt ELF section table");
     }

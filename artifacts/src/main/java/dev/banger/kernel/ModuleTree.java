@@ -24,16 +24,16 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The modules directory of one kernel release ({@code lib/modules/<release>}): which modules
- * exist, which are built in, what each depends on according to {@code modules.dep}, and in which
- * order a set of them must be loaded.
+ * The modules directory of one kernel release ({@code lib/modules/<release>}): which modules exist,
+ * which are built in, what each depends on according to {@code modules.dep}, and in which order a
+ * set of them must be loaded.
  *
- * <p>Module names are compared the way the kernel does, with '-' and '_' equivalent
- * ({@code virtio-rng} is {@code virtio_rng}).
+ * <p>Module names are compared the way the kernel does, with '-' and '_' equivalent ({@code
+ * virtio-rng} is {@code virtio_rng}).
  *
- * <p>Debian's kernel packages ship no modules.dep (depmod writes it at installation);
- * {@link #writeModulesDep(Path)} writes it the same way, from the {@code depends=} field of each
- * module's .modinfo section.
+ * <p>Debian's kernel packages ship no modules.dep (depmod writes it at installation); {@link
+ * #writeModulesDep(Path)} writes it the same way, from the {@code depends=} field of each module's
+ * .modinfo section.
  *
  * <p>Immutable after {@link #open(Path)}; thread-safe.
  */
@@ -70,7 +70,10 @@ public final class ModuleTree {
     Path dep = directory.resolve(MODULES_DEP);
     if (!Files.isRegularFile(dep)) {
       throw new KernelException(
-          "Modules directory '" + directory + "' has no " + MODULES_DEP
+          "Modules directory '"
+              + directory
+              + "' has no "
+              + MODULES_DEP
               + " (run depmod, or let banger write it)");
     }
     Map<String, String> paths = new LinkedHashMap<>();
@@ -90,9 +93,9 @@ public final class ModuleTree {
   }
 
   /**
-   * Writes {@code modules.dep} into {@code directory} from the .modinfo of every module found
-   * below it, in depmod's format: one line per module, its path, a colon, then every module it
-   * needs directly or indirectly, those loaded last listed first.
+   * Writes {@code modules.dep} into {@code directory} from the .modinfo of every module found below
+   * it, in depmod's format: one line per module, its path, a colon, then every module it needs
+   * directly or indirectly, those loaded last listed first.
    *
    * @return the number of modules described
    */
@@ -106,8 +109,13 @@ public final class ModuleTree {
       for (String dependency : module.getValue()) {
         if (!paths.containsKey(dependency)) {
           throw new KernelException(
-              "Module '" + paths.get(module.getKey()) + "' in '" + directory
-                  + "' depends on '" + dependency + "', which is not there");
+              "Module '"
+                  + paths.get(module.getKey())
+                  + "' in '"
+                  + directory
+                  + "' depends on '"
+                  + dependency
+                  + "', which is not there");
         }
       }
     }
@@ -158,8 +166,8 @@ public final class ModuleTree {
   }
 
   /**
-   * The modules {@code name} needs, directly or indirectly, as modules.dep lists them; empty for
-   * an unknown or built-in module.
+   * The modules {@code name} needs, directly or indirectly, as modules.dep lists them; empty for an
+   * unknown or built-in module.
    */
   public List<String> dependencies(String name) {
     return List.copyOf(dependencies.getOrDefault(moduleName(name), List.of()));
@@ -185,8 +193,11 @@ public final class ModuleTree {
         roots.add(normalized);
       } else if (!builtin.contains(normalized)) {
         throw new KernelException(
-            "Module '" + name + "' is neither built into the kernel nor present in '"
-                + directory + "'");
+            "Module '"
+                + name
+                + "' is neither built into the kernel nor present in '"
+                + directory
+                + "'");
       }
     }
     List<ModuleFile> order = new ArrayList<>();
@@ -194,8 +205,13 @@ public final class ModuleTree {
       String path = paths.get(name);
       if (path == null) {
         throw new KernelException(
-            "Module '" + name + "', needed by the modules to load, is missing from "
-                + MODULES_DEP + " of '" + directory + "'");
+            "Module '"
+                + name
+                + "', needed by the modules to load, is missing from "
+                + MODULES_DEP
+                + " of '"
+                + directory
+                + "'");
       }
       order.add(new ModuleFile(name, path));
     }
@@ -248,8 +264,7 @@ public final class ModuleTree {
     if (path.contains(name)) {
       List<String> cycle = new ArrayList<>(path);
       cycle.add(name);
-      throw new KernelException(
-          "Module dependencies form a cycle: " + String.join(" -> ", cycle));
+      throw new KernelException("Module dependencies form a cycle: " + String.join(" -> ", cycle));
     }
     path.addLast(name);
     for (String dependency : dependencies.getOrDefault(name, List.of()).reversed()) {
@@ -307,8 +322,14 @@ public final class ModuleTree {
           String previous = paths.put(moduleName(relative), relative);
           if (previous != null) {
             throw new KernelException(
-                "Modules directory '" + directory + "' holds two files for module '"
-                    + moduleName(relative) + "': " + previous + " and " + relative);
+                "Modules directory '"
+                    + directory
+                    + "' holds two files for module '"
+                    + moduleName(relative)
+                    + "': "
+                    + previous
+                    + " and "
+                    + relative);
           }
         }
       }
@@ -323,8 +344,7 @@ public final class ModuleTree {
       throws KernelException {
     Path file = directory.resolve(relative);
     try {
-      List<String> values =
-          ModuleInfoSection.values(readModule(file), "depends", relative);
+      List<String> values = ModuleInfoSection.values(readModule(file), "depends", relative);
       List<String> names = new ArrayList<>();
       for (String value : values) {
         for (String name : value.split(",")) {

@@ -10,9 +10,9 @@ import org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStrea
 import org.tukaani.xz.SingleXZInputStream;
 
 /**
- * The compressions Linux uses for a bzImage payload and for initramfs images, recognised by
- * their magic bytes. The four a kernel payload can have here (gzip, xz, zstd, LZ4 legacy) are
- * decoded; the others are recognised so that the error can name them.
+ * The compressions Linux uses for a bzImage payload and for initramfs images, recognised by their
+ * magic bytes. The four a kernel payload can have here (gzip, xz, zstd, LZ4 legacy) are decoded;
+ * the others are recognised so that the error can name them.
  *
  * <p>Immutable and thread-safe.
  */
@@ -63,12 +63,12 @@ public enum PayloadCompression {
   }
 
   /**
-   * Wraps {@code in}, positioned at the start of data in this compression, in a decoder. For
-   * xz only the first stream is decoded, so the size trailer the kernel build appends is left
-   * unread; zstd data must be cut to its first frame by the caller (see {@link BzImage}).
+   * Wraps {@code in}, positioned at the start of data in this compression, in a decoder. For xz
+   * only the first stream is decoded, so the size trailer the kernel build appends is left unread;
+   * zstd data must be cut to its first frame by the caller (see {@link BzImage}).
    *
-   * @param length the number of compressed bytes, or -1 if unknown (used by LZ4 legacy to find
-   *     the size trailer)
+   * @param length the number of compressed bytes, or -1 if unknown (used by LZ4 legacy to find the
+   *     size trailer)
    * @throws IOException if this compression is not decodable or the data is not valid
    */
   public InputStream decoder(InputStream in, long length) throws IOException {

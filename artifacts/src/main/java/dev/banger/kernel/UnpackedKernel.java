@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The files of an unpacked Debian kernel package that banger uses: {@code boot/vmlinuz-R},
- * {@code boot/config-R} and {@code lib/modules/R/} (or {@code usr/lib/modules/R/}) for one
- * release R. Immutable and thread-safe.
+ * The files of an unpacked Debian kernel package that banger uses: {@code boot/vmlinuz-R}, {@code
+ * boot/config-R} and {@code lib/modules/R/} (or {@code usr/lib/modules/R/}) for one release R.
+ * Immutable and thread-safe.
  */
 record UnpackedKernel(String release, Path bzImage, Path config, Path modules) {
 
@@ -24,8 +24,13 @@ record UnpackedKernel(String release, Path bzImage, Path config, Path modules) {
     List<Path> releases = children(modulesParent, pkg);
     if (releases.size() != 1) {
       throw new KernelException(
-          "Package '" + pkg.name() + "' unpacked in '" + root + "' should hold exactly one "
-              + "lib/modules/RELEASE directory, found " + releases.size());
+          "Package '"
+              + pkg.name()
+              + "' unpacked in '"
+              + root
+              + "' should hold exactly one "
+              + "lib/modules/RELEASE directory, found "
+              + releases.size());
     }
     String release = releases.getFirst().getFileName().toString();
     Path bzImage = root.resolve("boot/vmlinuz-" + release);
@@ -33,7 +38,10 @@ record UnpackedKernel(String release, Path bzImage, Path config, Path modules) {
     for (Path required : List.of(bzImage, config)) {
       if (!Files.isRegularFile(required, LinkOption.NOFOLLOW_LINKS)) {
         throw new KernelException(
-            "Package '" + pkg.name() + "' has no '" + root.relativize(required)
+            "Package '"
+                + pkg.name()
+                + "' has no '"
+                + root.relativize(required)
                 + "' (is it a kernel image package?)");
       }
     }
@@ -54,8 +62,7 @@ record UnpackedKernel(String release, Path bzImage, Path config, Path modules) {
       return result;
     } catch (IOException e) {
       throw new KernelException(
-          "Cannot list '" + directory + "' of package '" + pkg.name() + "': " + e.getMessage(),
-          e);
+          "Cannot list '" + directory + "' of package '" + pkg.name() + "': " + e.getMessage(), e);
     }
   }
 }

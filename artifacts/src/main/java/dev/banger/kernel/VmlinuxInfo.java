@@ -33,8 +33,8 @@ public record VmlinuxInfo(long entryPoint, boolean pvhNote, long pvhEntryPoint, 
   private static final int MAX_PROGRAM_HEADERS = 256;
 
   /**
-   * Checks that {@code path} is a 64-bit little-endian x86-64 ELF executable and looks for the
-   * PVH note.
+   * Checks that {@code path} is a 64-bit little-endian x86-64 ELF executable and looks for the PVH
+   * note.
    *
    * @throws IOException naming what is wrong if it is not such an ELF or cannot be read
    */
@@ -49,8 +49,13 @@ public record VmlinuxInfo(long entryPoint, boolean pvhNote, long pvhEntryPoint, 
       int count = header.getShort(56) & 0xffff;
       if (count > MAX_PROGRAM_HEADERS || (count > 0 && entrySize < 56)) {
         throw new IOException(
-            "ELF '" + path + "' has an implausible program header table (" + count
-                + " entries of " + entrySize + " bytes)");
+            "ELF '"
+                + path
+                + "' has an implausible program header table ("
+                + count
+                + " entries of "
+                + entrySize
+                + " bytes)");
       }
       long pvhEntry = -1;
       for (int i = 0; i < count && pvhEntry < 0; i++) {

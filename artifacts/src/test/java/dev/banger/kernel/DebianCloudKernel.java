@@ -8,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * The real Debian cloud kernel, prepared once by {@link DebianKernelBuilder} into the test cache
- * ({@code ${BANGER_TEST_CACHE:-/var/cache/banger-test}/artifacts/}) and rebuilt from nothing
- * when missing. Needs apt-get and dpkg-deb and a reachable Debian mirror.
+ * ({@code ${BANGER_TEST_CACHE:-/var/cache/banger-test}/artifacts/}) and rebuilt from nothing when
+ * missing. Needs apt-get and dpkg-deb and a reachable Debian mirror.
  */
 final class DebianCloudKernel {
 

@@ -58,10 +58,14 @@ class DebianCloudKernelTest {
         .satisfies(o -> assertThat(o.indexOf("virtio")).isLessThan(o.indexOf("virtio_mmio")))
         .satisfies(o -> assertThat(o.indexOf("failover")).isLessThan(o.indexOf("net_failover")))
         .satisfies(o -> assertThat(o.indexOf("net_failover")).isLessThan(o.indexOf("virtio_net")))
-        .satisfies(o -> assertThat(o.indexOf("vsock"))
-            .isLessThan(o.indexOf("vmw_vsock_virtio_transport_common")))
-        .satisfies(o -> assertThat(o.indexOf("vmw_vsock_virtio_transport_common"))
-            .isLessThan(o.indexOf("vmw_vsock_virtio_transport")));
+        .satisfies(
+            o ->
+                assertThat(o.indexOf("vsock"))
+                    .isLessThan(o.indexOf("vmw_vsock_virtio_transport_common")))
+        .satisfies(
+            o ->
+                assertThat(o.indexOf("vmw_vsock_virtio_transport_common"))
+                    .isLessThan(o.indexOf("vmw_vsock_virtio_transport")));
     assertThat(modules.isBuiltin("ext4")).isTrue();
     assertThat(modules.moduleCount()).isGreaterThan(1000);
   }

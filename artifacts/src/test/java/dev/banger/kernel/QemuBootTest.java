@@ -22,9 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Boots the prepared Debian cloud kernel, as ELF vmlinux and as bzImage, with banger's
- * initramfs under QEMU microvm with software emulation, on a small ext4 root whose init prints a
- * marker and powers off.
+ * Boots the prepared Debian cloud kernel, as ELF vmlinux and as bzImage, with banger's initramfs
+ * under QEMU microvm with software emulation, on a small ext4 root whose init prints a marker and
+ * powers off.
  */
 class QemuBootTest {
 
@@ -38,8 +38,7 @@ class QemuBootTest {
   @BeforeEach
   void requireQemu() {
     assumeTrue(Files.isExecutable(QEMU), "needs qemu-system-x86_64 (Debian qemu-system-x86)");
-    assumeTrue(
-        Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")), "needs mkfs.ext4 (e2fsprogs)");
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/mkfs.ext4")), "needs mkfs.ext4 (e2fsprogs)");
   }
 
   @Test
@@ -139,13 +138,15 @@ class QemuBootTest {
   private String awaitMarker(Process qemu, Path console) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOOT_TIMEOUT_MILLIS);
     while (System.nanoTime() < deadline) {
-      String text = Files.exists(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
+      String text =
+          Files.exists(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
       if (text.contains(MARKER)) {
         qemu.waitFor(10, TimeUnit.SECONDS);
         return Files.readString(console, StandardCharsets.ISO_8859_1);
       }
       if (!qemu.isAlive()) {
-        fail("QEMU exited with %d before the marker; console:%n%s%nqemu:%n%s",
+        fail(
+            "QEMU exited with %d before the marker; console:%n%s%nqemu:%n%s",
             qemu.exitValue(), text, Files.readString(temp.resolve("qemu.log")));
       }
       Thread.sleep(200);
@@ -162,7 +163,10 @@ class QemuBootTest {
     AptPackage busybox = apt.show(DebianKernelBuilder.BUSYBOX_PACKAGE, Cancellation.create());
     Path deb =
         apt.download(
-            busybox, DebianCloudKernel.packageCache(), ProgressListener.NONE, Cancellation.create());
+            busybox,
+            DebianCloudKernel.packageCache(),
+            ProgressListener.NONE,
+            Cancellation.create());
     apt.unpack(deb, tree, Cancellation.create());
     for (String directory : List.of("sbin", "proc", "sys", "dev", "tmp")) {
       Files.createDirectories(tree.resolve(directory));

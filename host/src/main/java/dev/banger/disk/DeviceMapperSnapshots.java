@@ -80,8 +80,11 @@ public final class DeviceMapperSnapshots {
     }
   }
 
-  private SnapshotDevices build(Path image, Path vmDir, VmTag tag, Deque<Undo> undo)
+  private SnapshotDevices build(Path imagePath, Path vmDirPath, VmTag tag, Deque<Undo> undo)
       throws IOException {
+    // The kernel reports loop backing files by their real path; keep the same form to match.
+    Path image = imagePath.toRealPath();
+    Path vmDir = vmDirPath.toRealPath();
     long sectors = SnapshotCommands.sectors(Files.size(image));
 
     Optional<Path> baseLink = linkIntoVmDirectory(image, vmDir.resolve("rootfs.base"));
@@ -98,7 +101,7 @@ public final class DeviceMapperSnapshots {
     String name = tag.deviceMapperName();
     runner.check(SnapshotCommands.create(name, SnapshotCommands.table(sectors, baseLoop, cowLoop)));
     LOG.info("created device-mapper snapshot {} of {}", name, image);
-    return new SnapshotDevices(name, baseLoop, cowLoop, baseLink, cowFile);
+    return new SnapshotDevices(name, baseLoop, cowLoop, image, baseLink, cowFile);
   }
 
   /**
@@ -112,7 +115,7 @@ public final class DeviceMapperSnapshots {
       }
       List<LoopDevice> attached = resources.loopDevices();
       detachIfAttached(attached, devices.cowLoop(), devices.cowFile());
-      detachIfAttached(attached, devices.baseLoop(), devices.baseLink().orElse(null));
+      detachIfAttached(attached, devices.baseLoop(), devices.baseFile());
       Files.deleteIfExists(devices.cowFile());
       if (devices.baseLink().isPresent()) {
         Files.deleteIfExists(devices.baseLink().orElseThrow());
@@ -128,7 +131,7 @@ public final class DeviceMapperSnapshots {
     for (LoopDevice device : attached) {
       boolean sameDevice = device.device().equals(loop);
       // Loop numbers are reused: only detach if the device still serves this VM's file.
-      boolean sameFile = expectedBacking == null || device.backingFile().equals(expectedBacking);
+      boolean sameFile = device.backingFile().equals(expectedBacking);
       if (sameDevice && sameFile) {
         runner.check(SnapshotCommands.detach(loop));
       }
@@ -137,7 +140,7 @@ public final class DeviceMapperSnapshots {
 
   private static Optional<Path> linkIntoVmDirectory(Path image, Path link) throws IOException {
     try {
-      Files.createLink(link, image.toAbsolutePath());
+      Files.createLink(link, image);
       return Optional.of(link);
     } catch (IOException e) {
       // A hard link needs the image and the VM directory on one filesystem. Without it the base

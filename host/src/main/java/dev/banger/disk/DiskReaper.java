@@ -5,6 +5,7 @@ import dev.banger.hostos.HostOsException;
 import dev.banger.hostos.HostResources;
 import dev.banger.hostos.LoopDevice;
 import dev.banger.hostos.VmTag;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,9 +70,18 @@ public final class DiskReaper {
   }
 
   private static Optional<String> owningVm(Path vmsRoot, Path backingFile) {
-    Path relative = vmsRoot.toAbsolutePath().normalize().relativize(backingFile.normalize());
+    Path relative = realOrAbsolute(vmsRoot).relativize(backingFile.normalize());
     return relative.getNameCount() < 2
         ? Optional.empty()
         : Optional.of(relative.getName(0).toString());
+  }
+
+  private static Path realOrAbsolute(Path directory) {
+    try {
+      return directory.toRealPath();
+    } catch (IOException e) {
+      // Without the directory no file of it can be attached under its real name either.
+      return directory.toAbsolutePath().normalize();
+    }
   }
 }

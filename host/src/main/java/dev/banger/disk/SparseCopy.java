@@ -55,8 +55,11 @@ public final class SparseCopy {
       FileChannel out = outFile.getChannel();
       long size = in.size();
       long offset = 0;
-      OptionalLong data;
-      while (offset < size && (data = extents.nextData(offset)).isPresent()) {
+      while (offset < size) {
+        OptionalLong data = extents.nextData(offset);
+        if (data.isEmpty()) {
+          break;
+        }
         long start = data.getAsLong();
         long end = Math.min(extents.nextHole(start), size);
         transfer(in, out, start, end);

@@ -62,7 +62,7 @@ public final class CommandRunner {
   /** True when {@code program} is an executable file in one of the {@code PATH} directories. */
   public static boolean onPath(String program) {
     String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-    for (String dir : path.split(File.pathSeparator)) {
+    for (String dir : path.split(File.pathSeparator, -1)) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
         return true;
       }
@@ -148,11 +148,9 @@ public final class CommandRunner {
           try (stdin) {
             stdin.write(bytes);
           } catch (IOException e) {
-            // A command that exits without reading its input closes the pipe: not an error of
-            // ours unless it also exits non-zero, which the caller sees in the exit status.
-            if (bytes.length > 0) {
-              LOG.debug("command closed its standard input early", e);
-            }
+            // A command may exit without reading its input, which breaks the pipe. That is only
+            // a failure if the command says so through its exit status, which the caller checks.
+            LOG.debug("command did not read all of its standard input", e);
           }
         },
         Thread::startVirtualThread);

@@ -54,7 +54,7 @@ public final class HostResources {
     return devices;
   }
 
-  /** The loop devices whose backing file lies under {@code directory}. */
+  /** The loop devices whose backing file lies under {@code directory}, compared by real path. */
   public List<LoopDevice> loopDevicesUnder(Path directory) throws HostOsException {
     return loopDevices().stream().filter(device -> device.backedFrom(directory)).toList();
   }

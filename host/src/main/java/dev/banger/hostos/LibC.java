@@ -112,6 +112,7 @@ final class LibC {
     }
   }
 
+  @SuppressWarnings("restricted") // reading a C string needs an unbounded view of its memory
   static String strerror(int errno) {
     try {
       MemorySegment message = (MemorySegment) STRERROR.invokeExact(errno);
@@ -126,6 +127,7 @@ final class LibC {
     return (int) ERRNO.get(capture, 0L);
   }
 
+  @SuppressWarnings("restricted") // native access is what this class is for
   private static MethodHandle downcall(
       String name, FunctionDescriptor descriptor, Linker.Option... options) {
     MemorySegment symbol =

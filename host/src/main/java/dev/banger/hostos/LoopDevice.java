@@ -1,5 +1,6 @@
 package dev.banger.hostos;
 
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -14,8 +15,21 @@ import java.nio.file.Path;
 public record LoopDevice(
     Path device, Path backingFile, boolean backingFileDeleted, boolean readOnly) {
 
-  /** True when the backing file lies inside {@code directory} (at any depth). */
+  /**
+   * True when the backing file lies inside {@code directory} (at any depth). The directory is
+   * compared by its real path, as the kernel reports backing files with symbolic links resolved.
+   */
   public boolean backedFrom(Path directory) {
-    return backingFile.normalize().startsWith(directory.toAbsolutePath().normalize());
+    return backingFile.normalize().startsWith(comparable(directory));
+  }
+
+  /** {@code directory} as the kernel would name it: its real path when it exists. */
+  private static Path comparable(Path directory) {
+    try {
+      return directory.toRealPath();
+    } catch (IOException e) {
+      // A directory that no longer exists cannot be resolved; its files keep their old names.
+      return directory.toAbsolutePath().normalize();
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.banger.network;
 
 import dev.banger.hostos.CommandRunner;
+import dev.banger.hostos.Privileges;
 import dev.banger.hostos.VmTag;
 import java.util.List;
 import java.util.Optional;
@@ -69,6 +70,11 @@ public final class TapDevices {
     }
     LOG.info("created TAP {} on {} for VM {}", name, bridge, vmId);
     return name;
+  }
+
+  /** Like {@link #create(String, String, int)}, owned by the user this process runs as. */
+  public String create(String vmId, String bridge) throws NetworkException {
+    return create(vmId, bridge, Privileges.effectiveUid());
   }
 
   /** Deletes TAP {@code name}; does nothing if it does not exist. */

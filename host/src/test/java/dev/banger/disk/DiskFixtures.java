@@ -60,7 +60,7 @@ public final class DiskFixtures {
   /** Bytes actually allocated on disk for {@code file} ({@code stat %b * %B}). */
   public static long allocatedBytes(Path file) throws IOException {
     String[] blocks =
-        HOST.check(List.of("stat", "-c", "%b %B", file.toString())).stdout().strip().split(" ");
+        HOST.check(List.of("stat", "-c", "%b %B", file.toString())).stdout().strip().split(" ", -1);
     return Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
   }
 

@@ -15,7 +15,7 @@ class PrivilegesTest {
             .filter(line -> line.startsWith("Uid:"))
             .findFirst()
             .orElseThrow();
-    int effective = Integer.parseInt(uidLine.split("\\s+")[2]);
+    int effective = Integer.parseInt(uidLine.split("\\s+", -1)[2]);
 
     assertThat(Privileges.effectiveUid()).isEqualTo(effective);
     assertThat(Privileges.isRoot()).isEqualTo(effective == 0);

@@ -58,6 +58,24 @@ class DiskReaperTest {
     }
   }
 
+  @Test
+  void vmsDirectoryReachedThroughASymlinkStillMatches() throws Exception {
+    assumeTrue(Privileges.isRoot(), "needs root to attach loop devices");
+    Path realVms = Files.createDirectories(dir.resolve("data/vms"));
+    Path linkedVms = Files.createSymbolicLink(dir.resolve("vms-link"), realVms);
+    Path loop = attach(backingFile(linkedVms.resolve("gone-vm/rootfs.cow")));
+    try {
+      assertThat(new HostResources(HOST).loopDevicesUnder(linkedVms)).hasSize(1);
+
+      assertThat(new DiskReaper(HOST).reap(linkedVms, Set.of()))
+          .containsExactly("loop device %s (VM gone-vm)".formatted(loop));
+    } finally {
+      for (LoopDevice left : new HostResources(HOST).loopDevicesUnder(realVms)) {
+        HOST.check(List.of("losetup", "--detach", left.device().toString()));
+      }
+    }
+  }
+
   private static Path backingFile(Path file) throws Exception {
     Files.createDirectories(file.getParent());
     try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {

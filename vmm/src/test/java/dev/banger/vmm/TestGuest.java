@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +50,36 @@ public final class TestGuest {
   /** Debian's cloud kernel (a bzImage); skips the test when it cannot be fetched. */
   public static synchronized Path kernel() throws IOException, InterruptedException {
     return kernelDir().resolve("vmlinuz");
+  }
+
+  /**
+   * The cloud kernel as an uncompressed ELF vmlinux, which Firecracker needs: the bzImage's LZ4
+   * payload (located by its setup header), minus the 4-byte size the kernel build appends,
+   * through {@code lz4 -dc}.
+   */
+  public static synchronized Path vmlinux() throws IOException, InterruptedException {
+    Path vmlinux = kernelDir().resolve("vmlinux");
+    if (Files.exists(vmlinux)) {
+      return vmlinux;
+    }
+    assumeTrue(runStatus(cacheDir(), "sh", "-c", "command -v lz4") == 0, "lz4 is not installed");
+    byte[] image = Files.readAllBytes(kernel());
+    ByteBuffer header = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+    int setupSectors = image[0x1f1] == 0 ? 4 : image[0x1f1] & 0xff;
+    int payloadOffset = header.getInt(0x248);
+    int payloadLength = header.getInt(0x24c);
+    int start = (setupSectors + 1) * 512 + payloadOffset;
+    Path payload = cacheDir().resolve("vmlinux.lz4.partial");
+    Files.write(payload, Arrays.copyOfRange(image, start, start + payloadLength - 4));
+    Path partial = cacheDir().resolve("vmlinux.partial");
+    try {
+      run(cacheDir(), "sh", "-c", "lz4 -dc '" + payload + "' > '" + partial + "'");
+      Files.move(partial, vmlinux, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(payload);
+      Files.deleteIfExists(partial);
+    }
+    return vmlinux;
   }
 
   /** The test initramfs; skips the test when the kernel or busybox-static is missing. */

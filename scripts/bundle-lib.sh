@@ -86,10 +86,12 @@ update_catalog() {
 banger_export() {
   local kind=$1 dir=$2 output=$3 banger=$REPO_DIR/build/bin/banger
   if [[ ! -x $banger ]]; then
-    die "$banger does not exist: run 'make build' first, or pass --bundle-only to pack the bundle with tar and zstd"
+    die "$banger does not exist: run 'make build' first," \
+      "or pass --bundle-only to pack the bundle with tar and zstd"
   fi
   if ! "$banger" "$kind" export --help >/dev/null 2>&1; then
-    die "'$banger $kind export' is not available in this build: pass --bundle-only to pack the bundle with tar and zstd"
+    die "'$banger $kind export' is not available in this build:" \
+      "pass --bundle-only to pack the bundle with tar and zstd"
   fi
   "$banger" "$kind" export "$dir" --output "$output" ||
     die "'$banger $kind export $dir --output $output' failed"

@@ -38,7 +38,7 @@ check that every fragment value survived, make vmlinux. Takes tens of minutes.
   --jobs N                parallel make jobs (default: nproc)
   -h, --help              show this help
 
-Prerequisites: apt-get install $SOURCE_PACKAGE build-essential flex bison bc libelf-dev
+Prerequisites: apt-get install $SOURCE_PACKAGE build-essential flex bison bc libelf-dev jq
 EOF
 }
 
@@ -132,7 +132,9 @@ missing_prerequisites() {
 require_prerequisites() {
   local missing
   missing=$(missing_prerequisites | paste -sd, - | sed 's/,/, /g')
-  [[ -z $missing ]] || die "missing: $missing; apt-get install $SOURCE_PACKAGE build-essential flex bison bc libelf-dev"
+  [[ -z $missing ]] ||
+    die "missing: $missing;" \
+      "apt-get install $SOURCE_PACKAGE build-essential flex bison bc libelf-dev jq"
 }
 
 report_prerequisites() {

@@ -58,7 +58,8 @@ parse_args() {
     esac
   done
   [[ -n $URL_BASE ]] || die "--url-base URL is required: it is where the bundle will be served"
-  [[ $URL_BASE =~ ^(https?|file):// ]] || die "--url-base '$URL_BASE' must be an http(s):// or file:// URL"
+  [[ $URL_BASE =~ ^(https?|file):// ]] ||
+    die "--url-base '$URL_BASE' must be an http(s):// or file:// URL"
 }
 
 build_image() {

@@ -61,11 +61,13 @@ parse_args() {
         ;;
     esac
   done
-  [[ -n $NAME ]] || die "the kernel NAME is required, e.g. publish-kernel.sh generic-6.1 (see --help)"
+  [[ -n $NAME ]] ||
+    die "the kernel NAME is required, e.g. publish-kernel.sh generic-6.1 (see --help)"
   [[ $NAME =~ ^[a-z0-9][a-z0-9._-]*$ ]] ||
     die "kernel name '$NAME' may use only lower-case letters, digits, '.', '_' and '-'"
   [[ -n $URL_BASE ]] || die "--url-base URL is required: it is where the bundle will be served"
-  [[ $URL_BASE =~ ^(https?|file):// ]] || die "--url-base '$URL_BASE' must be an http(s):// or file:// URL"
+  [[ $URL_BASE =~ ^(https?|file):// ]] ||
+    die "--url-base '$URL_BASE' must be an http(s):// or file:// URL"
 }
 
 check_vmlinux() {
@@ -73,7 +75,8 @@ check_vmlinux() {
   [[ -f $vmlinux ]] ||
     die "no vmlinux in '$KERNEL_DIR': run scripts/make-generic-kernel.sh or pass --dir DIR"
   [[ $(head -c 4 -- "$vmlinux" | od -An -tx1 | tr -d ' \n') == 7f454c46 ]] ||
-    die "'$vmlinux' is not an ELF file: Firecracker needs the uncompressed ELF vmlinux, not a bzImage"
+    die "'$vmlinux' is not an ELF file:" \
+      "Firecracker needs the uncompressed ELF vmlinux, not a bzImage"
 }
 
 # "Linux version 6.1.192 (...)" is in every vmlinux; its first word is the kernel release.
@@ -96,7 +99,9 @@ stage_files() {
   STAGE=$(mktemp -d "${TMPDIR:-/var/tmp}/banger-kernel-bundle.XXXXXX")
   trap 'rm -rf -- "$STAGE"' EXIT
   FILES=(vmlinux)
-  ln -- "$KERNEL_DIR/vmlinux" "$STAGE/vmlinux" 2>/dev/null || cp -- "$KERNEL_DIR/vmlinux" "$STAGE/"
+  # A hard link avoids copying 50 MB; -L so that a symlinked vmlinux is packed as a file.
+  ln -L -- "$KERNEL_DIR/vmlinux" "$STAGE/vmlinux" 2>/dev/null ||
+    cp -L -- "$KERNEL_DIR/vmlinux" "$STAGE/vmlinux"
   if [[ -f $KERNEL_DIR/initrd.img ]]; then
     cp -- "$KERNEL_DIR/initrd.img" "$STAGE/"
     FILES+=(initrd.img)

@@ -162,7 +162,8 @@ start_qemu() {
   SSH_PORT=$(free_port)
   # Without the PIT the kernel can find no reference to calibrate the TSC against under TCG
   # and may hang right there; the RTC gives the guest the wall-clock time.
-  qemu-system-x86_64 -M microvm,pit=on,rtc=on -accel tcg -m 1024 -smp 2 -nodefaults -no-user-config \
+  qemu-system-x86_64 -M microvm,pit=on,rtc=on -accel tcg -m 1024 -smp 2 \
+    -nodefaults -no-user-config \
     -display none -monitor none -kernel "$KERNEL_BZIMAGE" -initrd "$INITRAMFS" \
     -append "${KERNEL_ARGS[*]}" \
     -drive id=root,file="$SCRATCH/root.ext4",format=raw,if=none \
@@ -197,7 +198,8 @@ wait_for_boot() {
       echo "timed out after ${BOOT_TIMEOUT_S} s"
       return 1
     fi
-    if [[ -z $MULTI_USER_S ]] && grep -qs 'Reached target.*Multi-User System' "$SCRATCH/console.log"; then
+    if [[ -z $MULTI_USER_S ]] &&
+      grep -qs 'Reached target.*Multi-User System' "$SCRATCH/console.log"; then
       MULTI_USER_S=$(elapsed_s "$start")
     fi
     if [[ -z $BANNER ]]; then

@@ -162,13 +162,14 @@ resolve_mirror() {
     return
   fi
   local uri suite comps fallback=''
+  local DEBIAN_SUITES='^(bullseye|bookworm|trixie|forky|sid|oldstable|stable|testing|unstable)$'
   while read -r uri suite comps; do
     [[ " $comps " == *" main "* && $uri =~ ^(https?|file): ]] || continue
     if [[ $suite == "$SUITE" ]]; then
       MIRROR=${uri%/}
       break
     fi
-    if [[ -z $fallback && $suite =~ ^(bullseye|bookworm|trixie|forky|sid|oldstable|stable|testing|unstable)$ ]]; then
+    if [[ -z $fallback && $suite =~ $DEBIAN_SUITES ]]; then
       fallback=${uri%/}
     fi
   done < <(list_apt_sources)
@@ -185,8 +186,10 @@ package_list() {
 recipe_hash() {
   (
     cd "$RECIPE_DIR"
-    { sha256sum build.sh packages.txt; find overlay -type f -print0 | sort -z | xargs -0 sha256sum; } |
-      sha256sum | cut -c1-12
+    {
+      sha256sum build.sh packages.txt
+      find overlay -type f -print0 | sort -z | xargs -0 sha256sum
+    } | sha256sum | cut -c1-12
   )
 }
 

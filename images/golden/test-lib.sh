@@ -65,3 +65,27 @@ build_test_image() {
     --modules "$KERNEL_MODULES_DIR" --cache "$TEST_CACHE/debootstrap" \
     --work-seed "$TEST_WORK_SEED_SIZE" 2>&1 | tee "$TEST_CACHE/build.log" >&2
 }
+
+# Writes the ELF vmlinux inside Debian's bzImage to $1 (cached). The setup header gives where
+# the LZ4 (legacy frame) payload starts: (setup_sects + 1) * 512 + payload_offset.
+extract_cloud_vmlinux() {
+  local target=$1 setup_sects payload_offset payload_length start expected
+  [[ -s $target ]] && return 0
+  setup_sects=$(od -An -tu1 -j $((0x1f1)) -N 1 "$KERNEL_BZIMAGE" | tr -d ' ')
+  payload_offset=$(od -An -tu4 -j $((0x248)) -N 4 "$KERNEL_BZIMAGE" | tr -d ' ')
+  payload_length=$(od -An -tu4 -j $((0x24c)) -N 4 "$KERNEL_BZIMAGE" | tr -d ' ')
+  start=$(((setup_sects + 1) * 512 + payload_offset))
+  # The payload ends with the uncompressed size (4 bytes, little-endian), which lz4 reads as a
+  # broken next frame and fails on after writing everything; that size then checks the result.
+  dd if="$KERNEL_BZIMAGE" of="$target.lz4" iflag=skip_bytes,count_bytes skip="$start" \
+    count="$payload_length" bs=1M status=none
+  lz4 -dc "$target.lz4" >"$target.tmp" 2>/dev/null || true
+  expected=$(tail -c 4 "$target.lz4" | od -An -tu4 | tr -d ' ')
+  rm -f -- "$target.lz4"
+  if [[ $(stat -c %s "$target.tmp") != "$expected" || $(head -c 4 "$target.tmp" | od -An -tx1 |
+    tr -d ' ') != 7f454c46 ]]; then
+    echo "could not decompress the vmlinux of $KERNEL_BZIMAGE" >&2
+    return 1
+  fi
+  mv -f -- "$target.tmp" "$target"
+}

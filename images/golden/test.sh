@@ -3,6 +3,9 @@
 # argument and root checks of build.sh, a real build into the test cache, the built ext4
 # inspected with debugfs (never mounted), and the banger-net fallback run in a scratch network
 # namespace. Prints "golden: N passed, M failed" last and exits non-zero on any failure.
+#
+# jq programs below name their --arg values as $name inside single quotes, as jq wants.
+# shellcheck disable=SC2016
 set -euo pipefail
 
 # shellcheck source=images/golden/test-lib.sh
@@ -282,16 +285,18 @@ state_has() {
   local state=$1 line
   shift
   for line in "$@"; do
-    grep -qxF -- "$line" <<<"$state" || { printf 'missing "%s" in:\n%s\n' "$line" "$state"; return 1; }
+    if ! grep -qxF -- "$line" <<<"$state"; then
+      printf 'missing "%s" in:\n%s\n' "$line" "$state"
+      return 1
+    fi
   done
 }
 
 test_banger_net() {
   local scratch state
   scratch=$(mktemp -d)
-  state=$(run_banger_net_in_namespace "$scratch" \
-    'console=ttyS0 banger.ip=172.30.0.5/24 banger.gw=172.30.0.1 banger.dns=1.1.1.1,9.9.9.9 banger.hostname=brave-otter' \
-    ':' 2>&1) || true
+  state=$(run_banger_net_in_namespace "$scratch" "console=ttyS0 banger.ip=172.30.0.5/24 \
+banger.gw=172.30.0.1 banger.dns=1.1.1.1,9.9.9.9 banger.hostname=brave-otter" ':' 2>&1) || true
   check "banger-net applies banger.ip to eth0" state_has "$state" 'addr: 172.30.0.5/24'
   check "banger-net adds the default route via banger.gw" \
     state_has "$state" 'route: default via 172.30.0.1 dev eth0 '
@@ -315,6 +320,156 @@ test_banger_net() {
   check "without banger.ip, banger-net uses QEMU user-mode defaults" state_has "$state" \
     'addr: 10.0.2.15/24' 'route: default via 10.0.2.2 dev eth0 ' 'resolv: nameserver 10.0.2.3 '
   rm -rf -- "$scratch"
+}
+
+# --- (e) the helper scripts in scripts/ --------------------------------------------------------
+
+# bundle_entries BUNDLE: the archive's member names in order.
+bundle_entries() {
+  zstd -q -dc -- "$1" | tar -tf - | paste -sd' ' -
+}
+
+bundle_manifest() {
+  zstd -q -dc -- "$1" | tar -xOf - manifest.json
+}
+
+# Every file the manifest lists is in the bundle with that sha256 and size.
+check_bundle_checksums() {
+  local bundle=$1 path sha size actual
+  while read -r path sha size; do
+    actual=$(zstd -q -dc -- "$bundle" | tar -xOf - "$path" | tee >(wc -c >"$SCRATCH_DIR/size") |
+      sha256sum | cut -d' ' -f1)
+    expect_equal "$path $actual $(<"$SCRATCH_DIR/size")" "$path $sha $size" || return 1
+  done < <(bundle_manifest "$bundle" | jq -r '.files[] | "\(.path) \(.sha256) \(.size)"')
+}
+
+# The catalog entry NAME points at URL and carries the bundle's own sha256 and size.
+check_catalog_entry() {
+  local catalog=$1 section=$2 name=$3 url=$4 bundle=$5
+  jq -e --arg section "$section" --arg name "$name" --arg url "$url" \
+    --arg sha "$(sha256sum -- "$bundle" | cut -d' ' -f1)" \
+    --argjson size "$(stat -c %s -- "$bundle")" \
+    '[.[$section][] | select(.name == $name)] | length == 1 and .[0].url == $url
+     and .[0].sha256 == $sha and .[0].size == $size' "$catalog"
+}
+
+test_publish_golden_image() {
+  local dir=$SCRATCH_DIR/golden catalog bundle output version url
+  catalog=$dir/images.json
+  mkdir -p "$dir"
+  printf '%s\n' '{"images":[{"name":"alpine-3.20","version":"1","arch":"x86_64","kernel":"k",
+    "url":"https://bundles.example.test/alpine.tar.zst","sha256":"00","size":1}]}' >"$catalog"
+  publish_golden() {
+    bash "$REPO_DIR/scripts/publish-golden-image.sh" --skip-build --out "$TEST_OUT" \
+      --bundle-out "$dir/bundles" --catalog "$catalog" \
+      --url-base https://bundles.example.test/v1 "$@"
+  }
+  if ! output=$(publish_golden --bundle-only 2>&1); then
+    fail "publish-golden-image.sh --bundle-only" "$output"
+    return
+  fi
+  pass "publish-golden-image.sh --bundle-only packs the built image"
+  version=$(jq -r .version "$TEST_OUT/image.json")
+  bundle=$dir/bundles/debian-bookworm-$version-x86_64.tar.zst
+  url=https://bundles.example.test/v1/$(basename -- "$bundle")
+  check "the image bundle holds manifest.json first, then the image files" expect_equal \
+    "$(bundle_entries "$bundle")" "manifest.json rootfs.ext4 work-seed.ext4 image.json"
+  check "the image manifest names the image, its kind, version, arch and kernel" jq -e \
+    --arg version "$version" '.name == "debian-bookworm" and .kind == "image" and
+     .version == $version and .arch == "x86_64" and .kernel == "debian-cloud"
+     and (.files | map(.path)) == ["rootfs.ext4", "work-seed.ext4", "image.json"]' \
+    <(bundle_manifest "$bundle")
+  check "every file in the image bundle matches its manifest sha256 and size" \
+    check_bundle_checksums "$bundle"
+  check "the image catalog gets the bundle's url, sha256 and size" \
+    check_catalog_entry "$catalog" images debian-bookworm "$url" "$bundle"
+  publish_golden --bundle-only >/dev/null 2>&1 || true
+  check "publishing again replaces the entry and keeps the other ones" expect_equal \
+    "$(jq -c '[.images[].name]' "$catalog")" '["alpine-3.20","debian-bookworm"]'
+
+  output=$(publish_golden 2>&1) && output="exit 0: $output"
+  if [[ ! -e $REPO_DIR/build/bin/banger ]]; then
+    check "without --bundle-only and without build/bin/banger it says what to do" grep -q \
+      "build/bin/banger does not exist: run 'make build' first, or pass --bundle-only" <<<"$output"
+  elif ! "$REPO_DIR/build/bin/banger" image export --help >/dev/null 2>&1; then
+    check "without --bundle-only and a banger without 'image export' it says what to do" \
+      grep -q "'.*banger image export' is not available in this build: pass --bundle-only" \
+      <<<"$output"
+  else
+    check "without --bundle-only, 'banger image export' makes the bundle" \
+      grep -q 'bundle: ' <<<"$output"
+  fi
+  output=$(bash "$REPO_DIR/scripts/publish-golden-image.sh" --skip-build 2>&1) &&
+    output="exit 0: $output"
+  check "publish-golden-image.sh asks for --url-base" grep -q 'error: --url-base URL is required' \
+    <<<"$output"
+}
+
+test_publish_kernel() {
+  local dir=$SCRATCH_DIR/kernel catalog bundle output url
+  catalog=$dir/kernels.json
+  mkdir -p "$dir/in"
+  extract_cloud_vmlinux "$TEST_CACHE/kernel/vmlinux-$KERNEL_VERSION"
+  ln -s "$TEST_CACHE/kernel/vmlinux-$KERNEL_VERSION" "$dir/in/vmlinux"
+  ln -s "$KERNEL_MODULES_DIR" "$dir/in/modules"
+  # A real (empty) newc archive stands for the initrd: only its packing is under test.
+  (cd "$dir" && cpio -o -H newc --quiet </dev/null >"$dir/in/initrd.img")
+  if ! output=$(bash "$REPO_DIR/scripts/publish-kernel.sh" debian-cloud --dir "$dir/in" \
+    --bundle-only --bundle-out "$dir/bundles" --catalog "$catalog" \
+    --url-base https://bundles.example.test/k 2>&1); then
+    fail "publish-kernel.sh --bundle-only" "$output"
+    return
+  fi
+  pass "publish-kernel.sh --bundle-only packs vmlinux, initrd and modules"
+  bundle=$dir/bundles/kernel-debian-cloud-$KERNEL_VERSION-x86_64.tar.zst
+  url=https://bundles.example.test/k/$(basename -- "$bundle")
+  check "the kernel bundle holds manifest.json first, then the kernel files" expect_equal \
+    "$(bundle_entries "$bundle")" "manifest.json vmlinux initrd.img modules.tar kernel.json"
+  check "the kernel version is read from vmlinux" jq -e --arg version "$KERNEL_VERSION" \
+    '.kind == "kernel" and .name == "debian-cloud" and .version == $version' \
+    <(bundle_manifest "$bundle")
+  check "kernel.json in the bundle names its files" jq -e \
+    '.vmlinux == "vmlinux" and .initrd == "initrd.img" and .modules == "modules.tar"' \
+    <(zstd -q -dc -- "$bundle" | tar -xOf - kernel.json)
+  check "modules.tar holds the modules directory" grep -q '^./kernel/drivers/block/virtio_blk.ko$' \
+    <(zstd -q -dc -- "$bundle" | tar -xOf - modules.tar | tar -tf -)
+  check "every file in the kernel bundle matches its manifest sha256 and size" \
+    check_bundle_checksums "$bundle"
+  check "the kernel catalog gets the bundle's url, sha256 and size" \
+    check_catalog_entry "$catalog" kernels debian-cloud "$url" "$bundle"
+
+  rm "$dir/in/vmlinux"
+  ln -s "$KERNEL_BZIMAGE" "$dir/in/vmlinux"
+  output=$(bash "$REPO_DIR/scripts/publish-kernel.sh" debian-cloud --dir "$dir/in" --bundle-only \
+    --bundle-out "$dir/bundles" --catalog "$catalog" --url-base https://b.example.test 2>&1) &&
+    output="exit 0: $output"
+  check "publish-kernel.sh refuses a bzImage: Firecracker needs the ELF" \
+    grep -q 'is not an ELF file' \
+    <<<"$output"
+}
+
+test_make_generic_kernel() {
+  local script=$REPO_DIR/scripts/make-generic-kernel.sh output bad=$SCRATCH_DIR/bad.config
+  check "make-generic-kernel.sh -h prints the usage" grep -q '^Usage: make-generic-kernel.sh' \
+    <(bash "$script" -h)
+  check "make-generic-kernel.sh --check accepts the checked-in fragment" grep -q \
+    'well formed, required options set' <(bash "$script" --check 2>&1)
+  grep -v '^CONFIG_PVH=y$' "$REPO_DIR/scripts/kernel-config/generic-x86_64.config" >"$bad"
+  printf 'CONFIG_virtio=y\nCONFIG_TUN=m\n' >>"$bad"
+  output=$(bash "$script" --check --config "$bad" 2>&1) && output="exit 0: $output"
+  check "--check names a malformed line with its file and line number" grep -q \
+    "$bad:$(grep -c '' "$bad" | awk '{ print $1 - 1 }'): not CONFIG_NAME=VALUE" <<<"$output"
+  check "--check names a key set twice" grep -q 'CONFIG_TUN is already set on line' <<<"$output"
+  check "--check names a required option that is missing" grep -q \
+    'the required CONFIG_PVH=y is missing' <<<"$output"
+  output=$(bash "$script" --config-only --source-tarball "$SCRATCH_DIR/none.tar.xz" 2>&1) &&
+    output="exit 0: $output"
+  check "a missing kernel source says which package to install" grep -q \
+    'apt-get install linux-source-6.1' <<<"$output"
+  output=$(bash "$script" --jobs 0 2>&1) && output="exit 0: $output"
+  check "make-generic-kernel.sh rejects --jobs 0" \
+    grep -q 'error: --jobs must be a positive number' \
+    <<<"$output"
 }
 
 main() {
@@ -343,6 +498,14 @@ main() {
   fi
 
   test_banger_net
+
+  SCRATCH_DIR=$(mktemp -d "${TMPDIR:-/var/tmp}/banger-golden-test.XXXXXX")
+  trap 'rm -rf -- "$SCRATCH_DIR"' EXIT
+  if [[ -s $TEST_OUT/image.json ]]; then
+    test_publish_golden_image
+  fi
+  test_publish_kernel
+  test_make_generic_kernel
   finish
 }
 

@@ -12,6 +12,9 @@ import tools.jackson.databind.JsonNode;
  * gateway address. {@link #ensure} makes it exist, carry the gateway and be up, and does nothing
  * more when it already does.
  *
+ * <p>Limitations: an address from an earlier subnet setting stays on the bridge next to the new
+ * gateway; it is harmless for routing and goes when the bridge is removed.
+ *
  * <p>Immutable and thread-safe; concurrent {@code ensure} calls for the same bridge may race on its
  * creation, so the daemon calls it once at start.
  */

@@ -78,6 +78,18 @@ class QemuDriverTest {
   }
 
   @Test
+  void startBootsTheUncompressedElfKernelThatFirecrackerNeeds() throws Exception {
+    Path runtime = tmp.resolve("run");
+    VmmSpec spec = baseSpec("elf", runtime).kernel(TestGuest.vmlinux()).build();
+
+    VmmProcess vm = track(driver.start(spec));
+
+    assertThat(vm.exited().get(BOOT.toSeconds(), TimeUnit.SECONDS).cause())
+        .isEqualTo(ExitInfo.Cause.EXITED);
+    assertThat(Files.readString(spec.serialLog(), UTF_8)).contains("Linux version");
+  }
+
+  @Test
   void guestSeesDisksNetworkAndAgentPortAndHostForwardListens() throws Exception {
     Path runtime = tmp.resolve("run");
     Path root = sparseDisk("root.img");

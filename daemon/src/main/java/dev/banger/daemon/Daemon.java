@@ -8,7 +8,6 @@ import dev.banger.api.Routes;
 import dev.banger.api.VersionInfo;
 import dev.banger.daemon.config.Config;
 import dev.banger.daemon.doctor.Doctor;
-import dev.banger.daemon.http.ApiException;
 import dev.banger.daemon.http.ApiServer;
 import dev.banger.daemon.http.Route;
 import dev.banger.daemon.catalog.BuiltInCatalogs;
@@ -20,7 +19,8 @@ import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.op.OperationManager;
 import dev.banger.daemon.op.OperationRoutes;
 import dev.banger.daemon.store.Store;
-import dev.banger.daemon.vm.VmRepository;
+import dev.banger.daemon.vm.VmRoutes;
+import dev.banger.daemon.vm.VmService;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Instant;
@@ -46,7 +46,7 @@ public final class Daemon implements AutoCloseable {
   private final Config config;
   private final StateLock lock;
   private final Store store;
-  private final VmRepository vms;
+  private final VmService vms;
   private final OperationManager operations;
   private final KernelService kernels;
   private final ImageService images;
@@ -55,17 +55,19 @@ public final class Daemon implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private ApiServer server;
 
-  private Daemon(Locations locations, Config config, StateLock lock, Store store) {
+  private Daemon(Locations locations, Config config, StateLock lock, Store store)
+      throws java.io.IOException {
     this.locations = locations;
     this.config = config;
     this.lock = lock;
     this.store = store;
-    this.vms = new VmRepository(store);
     this.operations = new OperationManager(store);
     Catalogs catalogs = new BuiltInCatalogs();
     this.kernels = new KernelService(store, operations, catalogs, locations.stateDir());
     this.images = new ImageService(store, kernels, operations, catalogs, locations.stateDir(),
         agentBinary());
+    this.vms = new VmService(store, images, kernels, config, locations.stateDir(),
+        locations.runtimeDir(), locations.configDir());
   }
 
   /** Opens the state and starts serving; the caller holds {@code lock}. */
@@ -74,9 +76,16 @@ public final class Daemon implements AutoCloseable {
     LOG.info("bangerd {} starting (pid {}, state {}, runtime {})", VERSION,
         ProcessHandle.current().pid(), locations.stateDir(), locations.runtimeDir());
     Store store = Store.open(locations.stateDir().resolve("state.db"));
-    Daemon daemon = new Daemon(locations, config, lock, store);
+    Daemon daemon;
+    try {
+      daemon = new Daemon(locations, config, lock, store);
+    } catch (Exception e) {
+      store.close();
+      throw e;
+    }
     try {
       daemon.operations.interruptLeftovers();
+      daemon.vms.adoptAfterRestart();
       daemon.server = ApiServer.start(locations.socket(), daemon.routes());
     } catch (Exception e) {
       store.close();
@@ -93,7 +102,7 @@ public final class Daemon implements AutoCloseable {
 
   /** Used at build time to record an AOT cache: serve, answer one request locally, exit. */
   void trainAndExit() {
-    vms.list();
+    vms.repository().list();
     close();
   }
 
@@ -104,10 +113,7 @@ public final class Daemon implements AutoCloseable {
     r.add(new Route("GET", Routes.DAEMON, req -> status()));
     r.add(new Route("POST", Routes.DAEMON_SHUTDOWN, req -> shutdownSoon()));
     r.add(new Route("GET", Routes.DOCTOR, req -> doctor()));
-    r.add(new Route("GET", Routes.VMS, req -> vms.list()));
-    r.add(new Route("GET", Routes.VMS + "/{vm}", req -> vms.find(req.param("vm"))
-        .orElseThrow(() -> ApiException.notFound("no VM named or with id '" + req.param("vm")
-            + "'; `banger vm ls` lists them"))));
+    r.addAll(VmRoutes.of(vms));
     r.addAll(OperationRoutes.of(operations));
     r.addAll(KernelRoutes.of(kernels));
     r.addAll(ImageRoutes.of(images));
@@ -174,6 +180,7 @@ public final class Daemon implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("removing the socket {} failed", locations.socket(), e);
     }
+    vms.close();
     store.close();
     lock.close();
     LOG.info("bangerd stopped");

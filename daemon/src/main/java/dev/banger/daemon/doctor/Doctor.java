@@ -101,7 +101,8 @@ public final class Doctor {
     return ok("vmm", vmm + how, true);
   }
 
-  DoctorCheck kvm() {
+  /** The KVM check alone: whether KVM really runs guests here. */
+  public DoctorCheck kvm() {
     Path dev = Path.of("/dev/kvm");
     if (!Files.exists(dev)) {
       return warn("kvm", "/dev/kvm is missing: QEMU will use software emulation",

@@ -107,6 +107,11 @@ public final class ApiServer implements AutoCloseable {
         Map<String, String> query = new HashMap<>();
         Fields fields = Request.extractQueryParameters(request);
         fields.forEach(f -> query.put(f.getName(), f.getValue()));
+        if (found.getKey().duplex() != null) {
+          duplex(found.getKey(), new ApiRequest(method, path, found.getValue(), query, ""),
+              request, response, callback);
+          return true;
+        }
         String body = Content.Source.asString(request, StandardCharsets.UTF_8);
         ApiRequest apiRequest = new ApiRequest(method, path, found.getValue(), query, body);
         Object result = found.getKey().handler().handle(apiRequest);
@@ -119,6 +124,22 @@ public final class ApiServer implements AutoCloseable {
         error(response, callback, ErrorCode.INTERNAL, describe(e));
       }
       return true;
+    }
+
+    private void duplex(Route route, ApiRequest apiRequest, Request request, Response response,
+        Callback callback) {
+      response.setStatus(200);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
+      try (java.io.InputStream in = Content.Source.asInputStream(request);
+          OutputStream out = Content.Sink.asOutputStream(response)) {
+        route.duplex().handle(apiRequest, in, out);
+      } catch (ApiException e) {
+        LOG.debug("{} {} -> {}: {}", apiRequest.method(), apiRequest.path(), e.code(),
+            e.getMessage());
+      } catch (Exception e) {
+        LOG.warn("{} {} failed", apiRequest.method(), apiRequest.path(), e);
+      }
+      callback.succeeded();
     }
 
     private void respond(Response response, Callback callback, Object result) throws Exception {

@@ -33,9 +33,15 @@ final class GoldenRecipe {
   /** What the build produced. */
   record Result(Path rootfs, java.util.Optional<Path> workSeed, String version) {}
 
+  /**
+   * Builds the image into {@code out}.
+   *
+   * @param modules the kernel's modules (the contents of {@code /lib/modules/RELEASE})
+   * @param release the kernel release, the name the modules get in the image
+   */
   static Result build(
-      Path out, Path agent, java.util.Optional<Path> modules, String kernelName, Path cache,
-      OperationContext ctx) throws IOException, InterruptedException {
+      Path out, Path agent, java.util.Optional<Path> modules, String release, String kernelName,
+      Path cache, OperationContext ctx) throws IOException, InterruptedException {
     if (dev.banger.api.Locations.currentUid() != 0) {
       throw new IOException("building the golden image from its recipe needs root"
           + " (debootstrap): run bangerd as root, or pull a published bundle");
@@ -49,10 +55,11 @@ final class GoldenRecipe {
       List<String> argv = new ArrayList<>(List.of(recipe.resolve("build.sh").toString(),
           "--out", out.toString(), "--agent", agent.toString(), "--cache", cache.toString(),
           "--kernel-name", kernelName));
-      modules.ifPresent(m -> {
+      if (modules.isPresent()) {
         argv.add("--modules");
-        argv.add(m.toString());
-      });
+        argv.add(linkModules(modules.get(), recipe.resolve("modules").resolve(release))
+            .toString());
+      }
       Path log = out.resolveSibling(out.getFileName() + ".build.log");
       ctx.partial(log);
       run(argv, log, ctx);
@@ -66,6 +73,31 @@ final class GoldenRecipe {
     } finally {
       dev.banger.archive.FileTrees.deleteTree(recipe);
     }
+  }
+
+  /**
+   * The recipe takes a directory named after the kernel release; banger keeps modules in a
+   * directory named {@code modules}. A hard-link tree gives them the right name without copying
+   * when both are on one filesystem, and falls back to copying when they are not.
+   */
+  private static Path linkModules(Path modules, Path named) throws IOException {
+    try (Stream<Path> walk = Files.walk(modules)) {
+      for (Path src : walk.toList()) {
+        Path dst = named.resolve(modules.relativize(src).toString());
+        if (Files.isDirectory(src, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.createDirectories(dst);
+        } else if (Files.isSymbolicLink(src)) {
+          Files.createSymbolicLink(dst, Files.readSymbolicLink(src));
+        } else {
+          try {
+            Files.createLink(dst, src);
+          } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(src, dst, StandardCopyOption.COPY_ATTRIBUTES);
+          }
+        }
+      }
+    }
+    return named;
   }
 
   private static void run(List<String> argv, Path log, OperationContext ctx)

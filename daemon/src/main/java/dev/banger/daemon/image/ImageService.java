@@ -115,8 +115,8 @@ public final class ImageService {
     ctx.phase("building from the golden recipe");
     Optional<Path> modules = kernel.modules().isEmpty()
         ? Optional.empty() : Optional.of(Path.of(kernel.modules()));
-    GoldenRecipe.Result built = GoldenRecipe.build(staging, agentBinary, modules, kernelName,
-        cacheDir.resolve("golden"), ctx);
+    GoldenRecipe.Result built = GoldenRecipe.build(staging, agentBinary, modules,
+        kernel.release(), kernelName, cacheDir.resolve("golden"), ctx);
     ctx.phase("registering");
     Path dir = imagesDir.resolve(entry.name());
     Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);

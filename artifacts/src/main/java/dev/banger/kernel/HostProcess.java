@@ -43,6 +43,7 @@ final class HostProcess {
       Cancellation cancellation,
       Runnable whileRunning)
       throws KernelException {
+    cancellation.throwIfCancelled("'" + String.join(" ", command) + "'");
     Path stdout = null;
     Path stderr = null;
     try {
@@ -88,7 +89,7 @@ final class HostProcess {
       Runnable whileRunning)
       throws KernelException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (Cancellation.Registration ignored = cancellation.onCancel(process::destroy)) {
+    try (Cancellation.Registration ignored = cancellation.onCancel(() -> kill(process))) {
       while (!process.waitFor(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
         whileRunning.run();
         if (cancellation.isCancelled()) {
@@ -102,6 +103,8 @@ final class HostProcess {
         }
       }
       whileRunning.run();
+      // A cancel that killed the process shows up as its exit; report it as what it was.
+      cancellation.throwIfCancelled("'" + String.join(" ", command) + "'");
       return process.exitValue();
     } catch (InterruptedException e) {
       kill(process);
@@ -111,7 +114,9 @@ final class HostProcess {
     }
   }
 
+  /** Kills the tool and its helpers (dpkg-deb runs tar and a decompressor). */
   private static void kill(Process process) {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
     try {
       process.waitFor(5, TimeUnit.SECONDS);

@@ -7,7 +7,5 @@ public enum FeatureSupport {
   /** Available as a loadable module ({@code CONFIG_X=m}). */
   MODULE,
   /** Not configured. */
-  ABSENT,
-  /** The kernel's configuration is not available, so it cannot be told. */
-  UNKNOWN
+  ABSENT
 }

@@ -45,7 +45,7 @@ class QemuBootTest {
   void elfVmlinuxBootsThroughTheInitramfsIntoTheRootfs() throws Exception {
     KernelLayout kernel = DebianCloudKernel.layout();
 
-    String console = boot(kernel.vmlinux(), kernel);
+    String console = boot(kernel.vmlinux(), kernel, "root=/dev/vda rw rootfstype=ext4", MARKER);
 
     assertThat(console).contains(MARKER);
     assertModulesLoadedInDependencyOrder(console, kernel);
@@ -55,10 +55,24 @@ class QemuBootTest {
   void bzImageBootsThroughTheInitramfsIntoTheRootfs() throws Exception {
     KernelLayout kernel = DebianCloudKernel.layout();
 
-    String console = boot(kernel.bzImage(), kernel);
+    String console = boot(kernel.bzImage(), kernel, "root=/dev/vda rw rootfstype=ext4", MARKER);
 
     assertThat(console).contains(MARKER);
     assertModulesLoadedInDependencyOrder(console, kernel);
+  }
+
+  @Test
+  void missingRootDeviceIsExplainedOnTheConsoleBeforeAShell() throws Exception {
+    KernelLayout kernel = DebianCloudKernel.layout();
+    String shell = "banger-init: dropping to a shell";
+
+    String console =
+        boot(kernel.bzImage(), kernel, "root=/dev/vdz rw banger.rootwait=3", shell);
+
+    assertThat(console)
+        .contains("banger-init: ERROR: root device /dev/vdz did not appear within 3s")
+        .contains("banger-init: kernel command line: ")
+        .doesNotContain(MARKER);
   }
 
   private static void assertModulesLoadedInDependencyOrder(String console, KernelLayout kernel)
@@ -79,7 +93,8 @@ class QemuBootTest {
     }
   }
 
-  private String boot(Path kernelImage, KernelLayout kernel) throws Exception {
+  private String boot(Path kernelImage, KernelLayout kernel, String rootArgs, String awaited)
+      throws Exception {
     Path rootfs = rootfs();
     Path console = temp.resolve("console.log");
     List<String> command =
@@ -102,7 +117,7 @@ class QemuBootTest {
             "-initrd",
             kernel.initrd().toString(),
             "-append",
-            "console=ttyS0 root=/dev/vda rw rootfstype=ext4 tsc_early_khz=" + hostTscKhz(),
+            "console=ttyS0 " + rootArgs + " tsc_early_khz=" + hostTscKhz(),
             "-drive",
             "id=root,file=" + rootfs + ",format=raw,if=none",
             "-device",
@@ -113,7 +128,7 @@ class QemuBootTest {
             .redirectOutput(temp.resolve("qemu.log").toFile())
             .start();
     try {
-      return awaitMarker(qemu, console);
+      return awaitConsole(qemu, console, awaited);
     } finally {
       qemu.destroyForcibly();
       qemu.waitFor(10, TimeUnit.SECONDS);
@@ -135,25 +150,25 @@ class QemuBootTest {
     return 2_000_000;
   }
 
-  private String awaitMarker(Process qemu, Path console) throws Exception {
+  private String awaitConsole(Process qemu, Path console, String awaited) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOOT_TIMEOUT_MILLIS);
     while (System.nanoTime() < deadline) {
       String text =
           Files.exists(console) ? Files.readString(console, StandardCharsets.ISO_8859_1) : "";
-      if (text.contains(MARKER)) {
-        qemu.waitFor(10, TimeUnit.SECONDS);
+      if (text.contains(awaited)) {
+        qemu.waitFor(awaited.equals(MARKER) ? 10 : 1, TimeUnit.SECONDS);
         return Files.readString(console, StandardCharsets.ISO_8859_1);
       }
       if (!qemu.isAlive()) {
         fail(
             "QEMU exited with %d before the marker; console:%n%s%nqemu:%n%s",
-            qemu.exitValue(), text, Files.readString(temp.resolve("qemu.log")));
+            qemu.exitValue(), awaited, text, Files.readString(temp.resolve("qemu.log")));
       }
       Thread.sleep(200);
     }
     return fail(
-        "no marker within %d ms; console:%n%s",
-        BOOT_TIMEOUT_MILLIS, Files.readString(console, StandardCharsets.ISO_8859_1));
+        "no '%s' within %d ms; console:%n%s",
+        awaited, BOOT_TIMEOUT_MILLIS, Files.readString(console, StandardCharsets.ISO_8859_1));
   }
 
   /** An ext4 image holding busybox (from Debian's busybox-static) and an init script. */

@@ -38,7 +38,9 @@ public final class Main {
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
-          if (e instanceof DaemonException || e instanceof CliException) {
+          if (e instanceof CliException && e.getMessage().isEmpty()) {
+            // The command's own exit status, already explained by its output.
+          } else if (e instanceof DaemonException || e instanceof CliException) {
             commandLine.getErr().println("banger: " + e.getMessage());
           } else {
             commandLine.getErr().println("banger: " + e);

@@ -116,7 +116,7 @@ public final class Daemon implements AutoCloseable {
     r.addAll(VmRoutes.of(vms));
     r.addAll(OperationRoutes.of(operations));
     r.addAll(KernelRoutes.of(kernels));
-    r.addAll(ImageRoutes.of(images));
+    r.addAll(ImageRoutes.of(images, config.defaultImageName()));
     return r;
   }
 

@@ -83,6 +83,18 @@ public final class DaemonClient {
     }
   }
 
+  /** Opens a full-duplex request (see {@link ExecStream}). */
+  public ExecStream duplex(String path) {
+    SocketChannel channel = connect();
+    try {
+      return new ExecStream(channel, path);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new DaemonException("UNREACHABLE", "lost the connection to bangerd: "
+          + e.getMessage(), e);
+    }
+  }
+
   /** Connects, starting the daemon when nothing listens on the socket. */
   private SocketChannel connect() {
     try {

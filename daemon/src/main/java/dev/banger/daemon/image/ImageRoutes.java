@@ -14,8 +14,8 @@ public final class ImageRoutes {
 
   private ImageRoutes() {}
 
-  /** The routes over {@code images}. */
-  public static List<Route> of(ImageService images) {
+  /** The routes over {@code images}; a pull without a name pulls {@code defaultImage}. */
+  public static List<Route> of(ImageService images, String defaultImage) {
     return List.of(
         new Route("GET", PATH, r -> images.list()),
         new Route("GET", PATH + "/{image}", r -> images.show(r.param("image"))),
@@ -23,8 +23,10 @@ public final class ImageRoutes {
           images.remove(r.param("image"), "true".equals(r.query("force", "false")));
           return null;
         }),
-        new Route("POST", PATH + "/pull", r -> images.pull(Json.read(r.body(),
-            PullRequest.class).name())),
+        new Route("POST", PATH + "/pull", r -> {
+          String name = Json.read(r.body(), PullRequest.class).name();
+          return images.pull(name == null || name.isBlank() ? defaultImage : name);
+        }),
         new Route("POST", PATH + "/register", r -> images.register(Json.read(r.body(),
             RegisterImageRequest.class))),
         new Route("POST", PATH + "/{image}/promote", r -> images.promote(r.param("image"))));

@@ -83,6 +83,8 @@ final class Migrations {
           """
           ALTER TABLE operations ADD COLUMN unit TEXT NOT NULL DEFAULT 'bytes';
           ALTER TABLE kernels ADD COLUMN bz_image TEXT NOT NULL DEFAULT '';
+          """,
+          """
           ALTER TABLE vms ADD COLUMN resources TEXT NOT NULL DEFAULT '{}';
           """);
 

@@ -4,15 +4,13 @@ import dev.banger.download.DownloadException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.RandomAccessFile;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -146,8 +144,8 @@ public final class Downloader {
 
   private static void moveIntoPlace(DownloadRequest request, Path part) throws DownloadException {
     try {
-      try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
-        channel.force(true);
+      try (RandomAccessFile file = new RandomAccessFile(part.toFile(), "rw")) {
+        file.getFD().sync();
       }
       Files.move(
           part,
@@ -307,17 +305,21 @@ public final class Downloader {
               .firstValue("ETag")
               .filter(tag -> !tag.startsWith("W/"))
               .or(() -> response.headers().firstValue("Last-Modified"));
-      try (FileChannel channel = openPart()) {
-        channel.truncate(0);
+      try (RandomAccessFile file = openPart()) {
+        file.setLength(0);
       } catch (IOException e) {
         throw new DownloadException(
             Reason.LOCAL_IO, "Cannot truncate '" + part + "' to start over: " + e.getMessage(), e);
       }
     }
 
-    private FileChannel openPart() throws DownloadException {
+    /**
+     * Opens the part file with java.io rather than a FileChannel: an interrupt (our cancel
+     * signal) would close a channel mid-write and turn a cancel into an I/O error.
+     */
+    private RandomAccessFile openPart() throws DownloadException {
       try {
-        return FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        return new RandomAccessFile(part.toFile(), "rw");
       } catch (IOException e) {
         throw new DownloadException(
             Reason.LOCAL_IO,
@@ -352,8 +354,8 @@ public final class Downloader {
       long expectedTotal = request.expectedSize() >= 0 ? request.expectedSize() : -1;
       long total = expectedTotal >= 0 ? expectedTotal : length >= 0 ? written + length : -1;
       long start = written;
-      try (FileChannel out = openPart()) {
-        out.position(written);
+      try (RandomAccessFile out = openPart()) {
+        out.seek(written);
         int n;
         while ((n = body.read(buffer)) > 0) {
           if (expectedTotal >= 0 && written + n > expectedTotal) {
@@ -381,12 +383,9 @@ public final class Downloader {
       }
     }
 
-    private void write(FileChannel out, int length, long total) throws DownloadException {
-      ByteBuffer data = ByteBuffer.wrap(buffer, 0, length);
+    private void write(RandomAccessFile out, int length, long total) throws DownloadException {
       try {
-        while (data.hasRemaining()) {
-          out.write(data);
-        }
+        out.write(buffer, 0, length);
       } catch (IOException e) {
         if (String.valueOf(e.getMessage()).contains(NO_SPACE)) {
           long needed = total >= 0 ? total : written + length;

@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The steps both drivers share when they re-attach to a VMM after a daemon restart, or undo a
- * start that failed: prove the persisted pid is still the same process, and kill what can no
- * longer be driven.
+ * The steps both drivers share when they re-attach to a VMM after a daemon restart, or undo a start
+ * that failed: prove the persisted pid is still the same process, and kill what can no longer be
+ * driven.
  *
  * <p>Stateless, so thread-safe.
  */
@@ -75,9 +75,9 @@ public final class Adoption {
   }
 
   /**
-   * Kills a VMM whose control socket does not answer, removes its sockets and returns the
-   * exception that reports it gone. Nothing could stop or reconfigure it any more, and leaving
-   * it running would keep the guest's disks and TAP device busy.
+   * Kills a VMM whose control socket does not answer, removes its sockets and returns the exception
+   * that reports it gone. Nothing could stop or reconfigure it any more, and leaving it running
+   * would keep the guest's disks and TAP device busy.
    */
   public static VmmGoneException killUnresponsive(
       VmmState state, ProcessHandle handle, Exception why) throws InterruptedException {
@@ -132,8 +132,7 @@ public final class Adoption {
     }
   }
 
-  private static void awaitExit(
-      CompletableFuture<?> exit, Exception failure)
+  private static void awaitExit(CompletableFuture<?> exit, Exception failure)
       throws InterruptedException {
     try {
       exit.get(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);

@@ -10,8 +10,8 @@ import java.util.OptionalInt;
  *
  * @param vmId the VM the process ran
  * @param pid the process id it had
- * @param exitCode its exit status; empty for an adopted process, whose status only its parent
- *     could read, and when it was ended by a signal the status does not say
+ * @param exitCode its exit status; empty for an adopted process, whose status only its parent could
+ *     read, and when it was ended by a signal the status does not say
  * @param cause why it ended, as far as the driver knows
  * @param at when the driver noticed the end
  */

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * Builds a kernel command line from the parameters a driver needs and banger's own (see
- * docs/guest-boot-contract.md). A banger parameter replaces a driver parameter with the same
- * name, so the daemon can override a driver default such as {@code panic=1}.
+ * docs/guest-boot-contract.md). A banger parameter replaces a driver parameter with the same name,
+ * so the daemon can override a driver default such as {@code panic=1}.
  *
  * <p>Stateless, so thread-safe.
  */

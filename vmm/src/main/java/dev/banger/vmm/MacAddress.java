@@ -4,8 +4,8 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * An Ethernet MAC address in the colon-separated form both VMMs accept ({@code
- * 02:fc:00:00:00:01}), stored in lower case.
+ * An Ethernet MAC address in the colon-separated form both VMMs accept ({@code 02:fc:00:00:00:01}),
+ * stored in lower case.
  *
  * <p>Immutable, so thread-safe.
  *

@@ -8,11 +8,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notices when a process that is not our child ends, such as a VMM adopted after a daemon
- * restart. {@link ProcessHandle#onExit()} also works for such a process, but it polls with a
- * growing pause of up to five seconds; a VM's exit should reach the user sooner, so this reads
- * {@code /proc/PID/stat} every 100 ms on a virtual thread. A changed start time means the pid
- * was reused, which also means our process is gone.
+ * Notices when a process that is not our child ends, such as a VMM adopted after a daemon restart.
+ * {@link ProcessHandle#onExit()} also works for such a process, but it polls with a growing pause
+ * of up to five seconds; a VM's exit should reach the user sooner, so this reads {@code
+ * /proc/PID/stat} every 100 ms on a virtual thread. A changed start time means the pid was reused,
+ * which also means our process is gone.
  *
  * <p>Stateless, so thread-safe.
  */
@@ -22,9 +22,7 @@ public final class ProcessExitWatch {
 
   private ProcessExitWatch() {}
 
-  /**
-   * Completes, with no exit code (only a parent can read it), once {@code process} has ended.
-   */
+  /** Completes, with no exit code (only a parent can read it), once {@code process} has ended. */
   public static CompletableFuture<OptionalInt> watch(ProcessIdentity process) {
     CompletableFuture<OptionalInt> ended = new CompletableFuture<>();
     Thread.ofVirtual()

@@ -11,8 +11,8 @@ import java.util.Optional;
 
 /**
  * Identifies a process beyond its pid, which the kernel reuses: its start time (in clock ticks
- * since boot, field 22 of {@code /proc/PID/stat}) and its command line. Read from Linux's
- * {@code /proc}.
+ * since boot, field 22 of {@code /proc/PID/stat}) and its command line. Read from Linux's {@code
+ * /proc}.
  *
  * <p>Immutable, so thread-safe.
  *
@@ -31,8 +31,8 @@ public record ProcessIdentity(long pid, long startTimeTicks, List<String> comman
   }
 
   /**
-   * Reads the identity of a running process; empty when no such process exists or only its
-   * zombie is left (it has exited and waits to be reaped).
+   * Reads the identity of a running process; empty when no such process exists or only its zombie
+   * is left (it has exited and waits to be reaped).
    *
    * @throws VmmException if {@code /proc} exists for the pid but cannot be read
    */

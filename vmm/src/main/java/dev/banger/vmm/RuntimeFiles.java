@@ -58,16 +58,16 @@ public final class RuntimeFiles {
   }
 
   /**
-   * Remembers a directory to be deleted with all its content, such as a jail that the jailer
-   * also fills with device nodes and a copy of Firecracker.
+   * Remembers a directory to be deleted with all its content, such as a jail that the jailer also
+   * fills with device nodes and a copy of Firecracker.
    */
   public void trackTree(Path dir) {
     trees.push(dir);
   }
 
   /**
-   * Removes a socket a dead VMM left behind. Anything other than a socket at that path is not
-   * ours to delete, so it is an error.
+   * Removes a socket a dead VMM left behind. Anything other than a socket at that path is not ours
+   * to delete, so it is an error.
    */
   public static void removeStaleSocket(Path socket) throws VmmException {
     BasicFileAttributes attrs;
@@ -93,8 +93,8 @@ public final class RuntimeFiles {
   }
 
   /**
-   * Deletes the remembered trees, then everything else remembered, newest first; a directory
-   * only when it is empty by then.
+   * Deletes the remembered trees, then everything else remembered, newest first; a directory only
+   * when it is empty by then.
    *
    * @throws VmmException listing every path that could not be removed
    */
@@ -141,8 +141,7 @@ public final class RuntimeFiles {
           }
 
           @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException exc)
-              throws IOException {
+          public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
             if (exc != null) {
               throw exc;
             }

@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The part of a {@link VmmProcess} both drivers share: exit detection, the kill, the graceful
- * stop with its fallback to a kill, and removing the VMM's sockets once it is gone. A driver
- * supplies only how to ask its guest to shut down.
+ * The part of a {@link VmmProcess} both drivers share: exit detection, the kill, the graceful stop
+ * with its fallback to a kill, and removing the VMM's sockets once it is gone. A driver supplies
+ * only how to ask its guest to shut down.
  *
  * <p>Thread-safe: the exit state is held in atomics and a {@link CompletableFuture}.
  */
@@ -43,8 +43,8 @@ public abstract class SupervisedProcess implements VmmProcess {
    * @param handle the process; for an adopted one it must come from {@link ProcessHandle#of} so
    *     that a kill cannot reach a later process with the same pid
    * @param ended completes, with the exit code if known, when the process has ended
-   * @param leftovers files the VMM may leave behind, removed once it has ended, besides its
-   *     control and agent sockets and the jail directory
+   * @param leftovers files the VMM may leave behind, removed once it has ended, besides its control
+   *     and agent sockets and the jail directory
    */
   protected SupervisedProcess(
       VmmState state,

@@ -50,8 +50,8 @@ public final class UnixSockets {
   }
 
   /**
-   * Waits until {@code socket} accepts connections, while {@code process} lives, for at most
-   * {@code timeout}.
+   * Waits until {@code socket} accepts connections, while {@code process} lives, for at most {@code
+   * timeout}.
    *
    * @param what names the socket and VM in error messages, for example "API socket of VM x"
    * @throws VmmException if the process exits first or the time runs out
@@ -63,13 +63,25 @@ public final class UnixSockets {
     while (!accepts(socket)) {
       if (!process.isAlive()) {
         throw new VmmException(
-            "The VMM (pid " + process.pid() + ") exited before its " + what + " " + socket
+            "The VMM (pid "
+                + process.pid()
+                + ") exited before its "
+                + what
+                + " "
+                + socket
                 + " accepted connections");
       }
       if (System.nanoTime() - deadline > 0) {
         throw new VmmException(
-            "The " + what + " " + socket + " did not accept connections within " + timeout
-                + " (pid " + process.pid() + " is still running)");
+            "The "
+                + what
+                + " "
+                + socket
+                + " did not accept connections within "
+                + timeout
+                + " (pid "
+                + process.pid()
+                + " is still running)");
       }
       TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
     }

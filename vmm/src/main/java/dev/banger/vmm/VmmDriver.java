@@ -23,8 +23,8 @@ public interface VmmDriver extends AutoCloseable {
   VmmProcess start(VmmSpec spec) throws VmmException, InterruptedException;
 
   /**
-   * Re-attaches to a VMM started by an earlier daemon. The process must still be alive, be the
-   * same process (start time and command line match) and answer on its control socket.
+   * Re-attaches to a VMM started by an earlier daemon. The process must still be alive, be the same
+   * process (start time and command line match) and answer on its control socket.
    *
    * @throws VmmGoneException if there is no such VMM any more
    * @throws VmmException if the state is not this driver's

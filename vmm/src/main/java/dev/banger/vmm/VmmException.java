@@ -1,8 +1,8 @@
 package dev.banger.vmm;
 
 /**
- * A VMM driver could not do what was asked: spawn, configure, boot, stop or re-attach to a VMM.
- * The message says what was tried, on which VM or path, and why; the cause is kept.
+ * A VMM driver could not do what was asked: spawn, configure, boot, stop or re-attach to a VMM. The
+ * message says what was tried, on which VM or path, and why; the cause is kept.
  *
  * <p>Immutable, so thread-safe.
  */

@@ -2,8 +2,8 @@ package dev.banger.vmm;
 
 /**
  * {@link VmmDriver#adopt} found no VMM to re-attach to: the recorded process is not running, the
- * pid now belongs to another process, or the VMM no longer answers on its control socket (in
- * which case the driver has killed it, since nothing can drive it any more).
+ * pid now belongs to another process, or the VMM no longer answers on its control socket (in which
+ * case the driver has killed it, since nothing can drive it any more).
  *
  * <p>Immutable, so thread-safe.
  */

@@ -14,10 +14,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Spawns a VMM so that it outlives the daemon: in a session of its own (through util-linux's
- * {@code setsid}, which execs in place so the pid stays the VMM's), with stdin from {@code
- * /dev/null} and stdout and stderr appended to a file. No pipe ties it to the daemon, so the
- * daemon can exit or restart without the VMM getting SIGPIPE or a terminal's signals.
+ * Spawns a VMM so that it outlives the daemon: in a session of its own (through util-linux's {@code
+ * setsid}, which execs in place so the pid stays the VMM's), with stdin from {@code /dev/null} and
+ * stdout and stderr appended to a file. No pipe ties it to the daemon, so the daemon can exit or
+ * restart without the VMM getting SIGPIPE or a terminal's signals.
  *
  * <p>Stateless, so thread-safe.
  */
@@ -29,8 +29,8 @@ public final class VmmLauncher {
   private VmmLauncher() {}
 
   /**
-   * Starts {@code command} in its own session, in {@code workDir}, appending its output to
-   * {@code outputLog}.
+   * Starts {@code command} in its own session, in {@code workDir}, appending its output to {@code
+   * outputLog}.
    *
    * @throws VmmException if {@code setsid} is missing or the process cannot be started
    */
@@ -54,8 +54,8 @@ public final class VmmLauncher {
   }
 
   /**
-   * The last lines of a VMM's output file (read from its last 8 KiB), to quote in an error when
-   * the VMM fails; empty when the file cannot be read.
+   * The last lines of a VMM's output file (read from its last 8 KiB), to quote in an error when the
+   * VMM fails; empty when the file cannot be read.
    */
   public static String tail(Path outputLog, int maxLines) {
     try (FileChannel channel = FileChannel.open(outputLog, StandardOpenOption.READ)) {

@@ -21,8 +21,8 @@ public interface VmmProcess {
   VmmState state();
 
   /**
-   * The Unix socket of the guest agent: Firecracker's vsock socket or QEMU's virtio serial
-   * chardev socket. {@link VmmState#agentTransport()} says how to speak on it.
+   * The Unix socket of the guest agent: Firecracker's vsock socket or QEMU's virtio serial chardev
+   * socket. {@link VmmState#agentTransport()} says how to speak on it.
    */
   Path agentSocket();
 
@@ -30,17 +30,15 @@ public interface VmmProcess {
   boolean isAlive();
 
   /**
-   * Asks the guest to shut down (Firecracker: Ctrl+Alt+Del; QEMU: ACPI power button), waits up
-   * to {@code timeout} for the VMM to exit, then kills it. Returns once the process is gone.
+   * Asks the guest to shut down (Firecracker: Ctrl+Alt+Del; QEMU: ACPI power button), waits up to
+   * {@code timeout} for the VMM to exit, then kills it. Returns once the process is gone.
    *
    * @throws VmmException if the process survived even the kill
    * @throws InterruptedException if interrupted while waiting
    */
   ExitInfo stopGracefully(Duration timeout) throws VmmException, InterruptedException;
 
-  /**
-   * Sends SIGKILL and returns at once; {@link #exited()} completes when the process is gone.
-   */
+  /** Sends SIGKILL and returns at once; {@link #exited()} completes when the process is gone. */
   void kill();
 
   /** Completes once the process has ended and its sockets are removed; never fails. */

@@ -8,9 +8,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Everything a {@link VmmDriver} needs to spawn, configure and boot one VM. It holds only JDK
- * types so the daemon can build it without knowing either VMM. Drivers add the kernel arguments
- * and devices their VMM itself needs; the values here are banger's.
+ * Everything a {@link VmmDriver} needs to spawn, configure and boot one VM. It holds only JDK types
+ * so the daemon can build it without knowing either VMM. Drivers add the kernel arguments and
+ * devices their VMM itself needs; the values here are banger's.
  *
  * <p>Immutable, so thread-safe. Build one with {@link #builder(String)}.
  *
@@ -307,9 +307,7 @@ public record VmmSpec(
       return this;
     }
 
-    /**
-     * Builds the spec; the serial log defaults to {@code console.log} in the runtime directory.
-     */
+    /** Builds the spec; the serial log defaults to {@code console.log} in the runtime directory. */
     public VmmSpec build() {
       Path log = serialLog;
       if (log == null && runtimeDir != null) {

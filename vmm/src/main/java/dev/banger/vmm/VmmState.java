@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * What the daemon persists about a running VMM so that a restarted daemon can {@link
- * VmmDriver#adopt re-attach} to it. The start time and command line identify the process even
- * if its pid is later reused by another one.
+ * VmmDriver#adopt re-attach} to it. The start time and command line identify the process even if
+ * its pid is later reused by another one.
  *
  * <p>Immutable, so thread-safe. The daemon stores it in its state database beside the VM.
  *

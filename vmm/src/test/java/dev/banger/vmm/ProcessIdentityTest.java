@@ -21,7 +21,8 @@ class ProcessIdentityTest {
       assertThat(identity.commandLine()).containsExactly("sleep", "30");
       assertThat(identity.startTimeTicks()).isPositive();
       assertThat(identity.sameProcessAs(ProcessIdentity.of(sleeper.pid()).orElseThrow())).isTrue();
-      assertThat(identity.sameProcessAs(new ProcessIdentity(sleeper.pid(), 1, identity.commandLine())))
+      assertThat(
+              identity.sameProcessAs(new ProcessIdentity(sleeper.pid(), 1, identity.commandLine())))
           .isFalse();
     } finally {
       sleeper.destroyForcibly();
@@ -37,7 +38,8 @@ class ProcessIdentityTest {
     try {
       ProcessIdentity identity = ProcessIdentity.of(sleeper.pid()).orElseThrow();
 
-      long jvmStart = ProcessIdentity.of(ProcessHandle.current().pid()).orElseThrow().startTimeTicks();
+      long jvmStart =
+          ProcessIdentity.of(ProcessHandle.current().pid()).orElseThrow().startTimeTicks();
       assertThat(identity.startTimeTicks()).isGreaterThanOrEqualTo(jvmStart);
       assertThat(identity.commandLine()).containsExactly(odd.toString(), "30");
     } finally {
@@ -58,9 +60,10 @@ class ProcessIdentityTest {
   @Test
   void exitWatchCompletesWhenAProcessThatIsNotOurChildEnds() throws Exception {
     // sh starts sleep in the background and exits: sleep is re-parented, not our child.
-    Process shell =
-        new ProcessBuilder("sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!").start();
-    long pid = Long.parseLong(new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+    Process shell = new ProcessBuilder("sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!").start();
+    long pid =
+        Long.parseLong(
+            new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
     shell.waitFor();
     ProcessIdentity identity = ProcessIdentity.of(pid).orElseThrow();
     var ended = ProcessExitWatch.watch(identity);

@@ -54,8 +54,8 @@ public final class TestGuest {
 
   /**
    * The cloud kernel as an uncompressed ELF vmlinux, which Firecracker needs: the bzImage's LZ4
-   * payload (located by its setup header), minus the 4-byte size the kernel build appends,
-   * through {@code lz4 -dc}.
+   * payload (located by its setup header), minus the 4-byte size the kernel build appends, through
+   * {@code lz4 -dc}.
    */
   public static synchronized Path vmlinux() throws IOException, InterruptedException {
     Path vmlinux = kernelDir().resolve("vmlinux");
@@ -102,8 +102,7 @@ public final class TestGuest {
       tree.resolve("init").toFile().setExecutable(true, false);
       for (String module : MODULES) {
         Files.copy(
-            modules.resolve(module + ".ko"),
-            tree.resolve("lib/modules").resolve(module + ".ko"));
+            modules.resolve(module + ".ko"), tree.resolve("lib/modules").resolve(module + ".ko"));
       }
       Path partial = out.resolveSibling(out.getFileName() + ".partial");
       run(tree, "sh", "-c", "find . | cpio -o -H newc --quiet > '" + partial + "'");

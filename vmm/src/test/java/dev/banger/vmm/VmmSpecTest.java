@@ -56,7 +56,8 @@ class VmmSpecTest {
   void networkPartsValidateThemselves() {
     assertThatThrownBy(() -> new MacAddress("02:00:00:00:00")).hasMessageContaining("MAC");
     assertThat(new MacAddress("02:AB:00:00:00:01").text()).isEqualTo("02:ab:00:00:00:01");
-    assertThatThrownBy(() -> new VmmSpec.Tap("a-very-long-tap-name", new MacAddress("02:00:00:00:00:01")))
+    assertThatThrownBy(
+            () -> new VmmSpec.Tap("a-very-long-tap-name", new MacAddress("02:00:00:00:00:01")))
         .hasMessageContaining("15");
     assertThatThrownBy(() -> new VmmSpec.PortForward("127.0.0.1", 0, 22))
         .hasMessageContaining("1-65535");

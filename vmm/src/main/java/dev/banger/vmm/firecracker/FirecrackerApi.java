@@ -21,11 +21,11 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Requests to one Firecracker process's REST API on its Unix socket.
  *
- * <p>It uses Jetty's HTTP client with {@link Transport.TCPUnix} rather than a hand-written
- * HTTP/1.1 exchange on a JDK {@code SocketChannel}: Jetty handles response framing
- * (Content-Length, chunked, keep-alive), timeouts and connection reuse correctly, and the
- * daemon is long-lived, so the client's start-up cost (about 650 ms here) is paid once per daemon,
- * not per request. The driver shares one started {@link HttpClient} between all its VMs.
+ * <p>It uses Jetty's HTTP client with {@link Transport.TCPUnix} rather than a hand-written HTTP/1.1
+ * exchange on a JDK {@code SocketChannel}: Jetty handles response framing (Content-Length, chunked,
+ * keep-alive), timeouts and connection reuse correctly, and the daemon is long-lived, so the
+ * client's start-up cost (about 650 ms here) is paid once per daemon, not per request. The driver
+ * shares one started {@link HttpClient} between all its VMs.
  *
  * <p>Thread-safe: Jetty's client is.
  */
@@ -84,13 +84,25 @@ final class FirecrackerApi {
       response = request.send();
     } catch (TimeoutException e) {
       throw new VmmException(
-          "Firecracker did not answer " + step + " for VM " + vmId + " within " + timeout
-              + " on " + socket,
+          "Firecracker did not answer "
+              + step
+              + " for VM "
+              + vmId
+              + " within "
+              + timeout
+              + " on "
+              + socket,
           e);
     } catch (ExecutionException e) {
       throw new VmmException(
-          "Could not reach Firecracker's API socket " + socket + " while " + step + " for VM "
-              + vmId + ": " + e.getCause(),
+          "Could not reach Firecracker's API socket "
+              + socket
+              + " while "
+              + step
+              + " for VM "
+              + vmId
+              + ": "
+              + e.getCause(),
           e.getCause());
     }
     int status = response.getStatus();

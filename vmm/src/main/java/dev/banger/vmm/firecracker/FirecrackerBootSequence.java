@@ -13,10 +13,9 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Configures a freshly spawned Firecracker through its API and boots the guest, one named step
- * per request. Logger and metrics come first so that Firecracker's own account of any later
- * failure lands in its log; InstanceStart comes last because every other resource here is
- * pre-boot only.
+ * Configures a freshly spawned Firecracker through its API and boots the guest, one named step per
+ * request. Logger and metrics come first so that Firecracker's own account of any later failure
+ * lands in its log; InstanceStart comes last because every other resource here is pre-boot only.
  *
  * <p>Stateless, so thread-safe.
  */
@@ -27,10 +26,10 @@ final class FirecrackerBootSequence {
   /**
    * Firecracker's own default command line is {@code reboot=k panic=1 pci=off nomodule
    * 8250.nr_uarts=0 i8042.noaux i8042.nomux i8042.nopnp i8042.dumbkbd}, tuned for fast boots;
-   * setting {@code boot_args} replaces it, so the driver puts it back, minus two parameters
-   * banger cannot have: {@code 8250.nr_uarts=0} would remove the serial console banger logs,
-   * and {@code nomodule} would stop Debian's kernels loading their virtio modules. The console
-   * goes on the first UART.
+   * setting {@code boot_args} replaces it, so the driver puts it back, minus two parameters banger
+   * cannot have: {@code 8250.nr_uarts=0} would remove the serial console banger logs, and {@code
+   * nomodule} would stop Debian's kernels loading their virtio modules. The console goes on the
+   * first UART.
    */
   static final List<String> DRIVER_KERNEL_PARAMS =
       List.of(
@@ -58,7 +57,10 @@ final class FirecrackerBootSequence {
       FirecrackerApi api, VmmSpec spec, FirecrackerLayout layout, Map<Path, Path> inJail)
       throws VmmException, InterruptedException {
     api.put("configuring logger", "/logger", logger(layout));
-    api.put("configuring metrics", "/metrics", object().put("metrics_path", vmm(layout, layout.metrics())));
+    api.put(
+        "configuring metrics",
+        "/metrics",
+        object().put("metrics_path", vmm(layout, layout.metrics())));
     api.put("configuring machine-config", "/machine-config", machine(spec));
     api.put("configuring boot-source", "/boot-source", bootSource(spec, layout, inJail));
 
@@ -131,10 +133,12 @@ final class FirecrackerBootSequence {
       VmmSpec spec, FirecrackerLayout layout, Map<Path, Path> inJail) {
     ObjectNode boot =
         object()
-            .put("kernel_image_path", vmm(layout, inJail.getOrDefault(spec.kernel(), spec.kernel())))
+            .put(
+                "kernel_image_path", vmm(layout, inJail.getOrDefault(spec.kernel(), spec.kernel())))
             .put("boot_args", KernelCommandLine.merge(DRIVER_KERNEL_PARAMS, spec.kernelArgs()));
     spec.initrd()
-        .ifPresent(initrd -> boot.put("initrd_path", vmm(layout, inJail.getOrDefault(initrd, initrd))));
+        .ifPresent(
+            initrd -> boot.put("initrd_path", vmm(layout, inJail.getOrDefault(initrd, initrd))));
     return boot;
   }
 

@@ -30,15 +30,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs guests under Firecracker, configured through its REST API on a Unix socket: logger,
- * metrics, machine, boot source, drives, network interface, vsock and serial console, then
- * InstanceStart (see {@link FirecrackerBootSequence}). Under the jailer ({@code jailer_bin}),
- * Firecracker runs chrooted as the configured uid and gid (see {@link Jail}).
+ * Runs guests under Firecracker, configured through its REST API on a Unix socket: logger, metrics,
+ * machine, boot source, drives, network interface, vsock and serial console, then InstanceStart
+ * (see {@link FirecrackerBootSequence}). Under the jailer ({@code jailer_bin}), Firecracker runs
+ * chrooted as the configured uid and gid (see {@link Jail}).
  *
- * <p>Files in the runtime directory (inside the jail's root under the jailer):
- * {@code firecracker.sock} (API), {@code vsock.sock} (the agent's vsock bridge), {@code
- * firecracker.log}, {@code firecracker.metrics}; {@code firecracker.out} (stdout and stderr)
- * always stays in the runtime directory.
+ * <p>Files in the runtime directory (inside the jail's root under the jailer): {@code
+ * firecracker.sock} (API), {@code vsock.sock} (the agent's vsock bridge), {@code firecracker.log},
+ * {@code firecracker.metrics}; {@code firecracker.out} (stdout and stderr) always stays in the
+ * runtime directory.
  *
  * <p>Thread-safe: VMs share one started HTTP client, which is thread-safe.
  */
@@ -101,9 +101,12 @@ public final class FirecrackerDriver implements VmmDriver {
     try {
       Map<Path, Path> inJail = prepareFiles(spec, layout, files);
 
-      process = VmmLauncher.spawn(command(spec, layout, jailId), spec.runtimeDir(), layout.output());
+      process =
+          VmmLauncher.spawn(command(spec, layout, jailId), spec.runtimeDir(), layout.output());
       UnixSockets.awaitAccepting(
-          layout.apiSocket(), process.toHandle(), timeouts.apiSocket(),
+          layout.apiSocket(),
+          process.toHandle(),
+          timeouts.apiSocket(),
           "API socket of VM " + spec.vmId());
 
       FirecrackerApi api =
@@ -220,9 +223,7 @@ public final class FirecrackerDriver implements VmmDriver {
       Jail.linkLog(host, jailed);
       logs.add(jailed);
     }
-    List<Path> owned = new ArrayList<>(inJail.values());
-    owned.addAll(logs);
-    Jail.handOver(spec.jailer().get(), owned);
+    Jail.handOver(spec.jailer().get(), logs);
     return inJail;
   }
 

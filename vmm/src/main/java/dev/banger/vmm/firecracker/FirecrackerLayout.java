@@ -5,10 +5,10 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Where one Firecracker VM's files live on the host, and how Firecracker itself names them.
- * Without the jailer both are the same path. Under the jailer Firecracker runs chrooted into
- * {@code <chroot-base>/<exec-file-name>/<id>/root}, so every file it opens lives there and is
- * named relative to it.
+ * Where one Firecracker VM's files live on the host, and how Firecracker itself names them. Without
+ * the jailer both are the same path. Under the jailer Firecracker runs chrooted into {@code
+ * <chroot-base>/<exec-file-name>/<id>/root}, so every file it opens lives there and is named
+ * relative to it.
  *
  * <p>Immutable, so thread-safe.
  *

@@ -7,18 +7,24 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
- * A running Firecracker microVM. A graceful stop sends Ctrl+Alt+Del through the API
- * ({@code SendCtrlAltDel}); the guest reboots, and with {@code reboot=k} Firecracker exits.
+ * A running Firecracker microVM. A graceful stop sends Ctrl+Alt+Del through the API ({@code
+ * SendCtrlAltDel}); the guest reboots, and with {@code reboot=k} Firecracker exits.
  *
  * <p>Thread-safe.
  */
 final class FirecrackerProcess extends SupervisedProcess {
+  private static final JsonNodeFactory NODES = JsonMapper.builder().build().getNodeFactory();
+
   private final FirecrackerApi api;
 
   FirecrackerProcess(
-      VmmState state, ProcessHandle handle, CompletableFuture<OptionalInt> ended, FirecrackerApi api) {
+      VmmState state,
+      ProcessHandle handle,
+      CompletableFuture<OptionalInt> ended,
+      FirecrackerApi api) {
     super(state, handle, ended, List.of());
     this.api = api;
   }
@@ -29,7 +35,7 @@ final class FirecrackerProcess extends SupervisedProcess {
       api.put(
           "sending Ctrl+Alt+Del",
           "/actions",
-          JsonMapper.builder().build().createObjectNode().put("action_type", "SendCtrlAltDel"));
+          NODES.objectNode().put("action_type", "SendCtrlAltDel"));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new VmmException("Interrupted while asking VM " + state().vmId() + " to stop", e);

@@ -6,16 +6,18 @@ import dev.banger.vmm.VmmSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Fills the jailer's chroot before Firecracker starts. Kernel and initrd are hard-linked, or
- * copied when the chroot is on another filesystem (Firecracker only reads them). Disks and the
- * log files are hard-linked only: a copy would leave the guest writing to a file that vanishes
- * with the jail, so the chroot base must then share a filesystem with them. Everything linked is
- * handed to the jail's uid and gid, which Firecracker runs as.
+ * Fills the jailer's chroot before Firecracker starts. Kernel and initrd are hard-linked, or copied
+ * when the chroot is on another filesystem (Firecracker only reads them). Disks and the log files
+ * are hard-linked only: a copy would leave the guest writing to a file that vanishes with the jail,
+ * so the chroot base must then share a filesystem with them. Everything linked is handed to the
+ * jail's uid and gid, which Firecracker runs as.
  *
  * <p>Stateless, so thread-safe.
  */
@@ -37,8 +39,8 @@ final class Jail {
   }
 
   /**
-   * Creates the chroot (after removing a stale one of this VM) and links the VM's files in.
-   * Returns where each host file appears inside the chroot.
+   * Creates the chroot (after removing a stale one of this VM) and links the VM's files in. Returns
+   * where each host file appears inside the chroot.
    */
   static Map<Path, Path> populate(VmmSpec spec, FirecrackerLayout layout, RuntimeFiles files)
       throws VmmException {
@@ -63,6 +65,10 @@ final class Jail {
     for (VmmSpec.Disk disk : spec.extraDisks()) {
       inJail.put(disk.path(), link(disk.path(), root.resolve(disk.id() + ".img")));
     }
+    List<Path> disks = new ArrayList<>();
+    spec.rootDisk().ifPresent(disk -> disks.add(inJail.get(disk)));
+    spec.extraDisks().forEach(disk -> disks.add(inJail.get(disk.path())));
+    handOver(spec.jailer().orElseThrow(), disks);
     return inJail;
   }
 

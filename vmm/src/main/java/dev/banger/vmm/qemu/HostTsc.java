@@ -9,15 +9,15 @@ import java.util.OptionalLong;
 /**
  * The host's TSC frequency, which a TCG guest needs to be told.
  *
- * <p>Under TCG a guest's {@code rdtsc} reads the host's TSC, but the guest has neither
- * kvm-clock nor an HPET or ACPI PM timer on {@code microvm}, so it can only calibrate the TSC
- * against the emulated PIT. On a busy host that calibration fails ("Unable to calibrate against
- * PIT") and the guest hangs before init. Passing {@code tsc_early_khz} skips the calibration.
+ * <p>Under TCG a guest's {@code rdtsc} reads the host's TSC, but the guest has neither kvm-clock
+ * nor an HPET or ACPI PM timer on {@code microvm}, so it can only calibrate the TSC against the
+ * emulated PIT. On a busy host that calibration fails ("Unable to calibrate against PIT") and the
+ * guest hangs before init. Passing {@code tsc_early_khz} skips the calibration.
  *
- * <p>Limitation: the value comes from the first "cpu MHz" of {@code /proc/cpuinfo}, which is
- * the TSC rate on hosts whose CPUs report {@code constant_tsc} and {@code tsc_known_freq} (the
- * virtual machines where TCG is used) but the current clock on a bare-metal host with frequency
- * scaling; there a TCG guest's clock runs off by the ratio of the two.
+ * <p>Limitation: the value comes from the first "cpu MHz" of {@code /proc/cpuinfo}, which is the
+ * TSC rate on hosts whose CPUs report {@code constant_tsc} and {@code tsc_known_freq} (the virtual
+ * machines where TCG is used) but the current clock on a bare-metal host with frequency scaling;
+ * there a TCG guest's clock runs off by the ratio of the two.
  *
  * <p>Stateless, so thread-safe.
  */

@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Builds the argument list of {@code qemu-system-x86_64} for a {@code microvm} guest. Every
- * device is a virtio-mmio device, which Debian's kernels find through ACPI (they lack {@code
+ * Builds the argument list of {@code qemu-system-x86_64} for a {@code microvm} guest. Every device
+ * is a virtio-mmio device, which Debian's kernels find through ACPI (they lack {@code
  * virtio_mmio.device=} command line support), so ACPI stays on.
  *
  * <p>Immutable, so thread-safe; the {@link Builder} is not.
@@ -276,7 +276,8 @@ public final class QemuCommandLine {
         args.addAll(List.of("-device", "vhost-vsock-device,guest-cid=" + vsockCid));
       }
       if (qmpSocket != null) {
-        args.addAll(List.of("-qmp", "unix:" + escape(qmpSocket.toString()) + ",server=on,wait=off"));
+        args.addAll(
+            List.of("-qmp", "unix:" + escape(qmpSocket.toString()) + ",server=on,wait=off"));
       }
       if (pidFile != null) {
         args.addAll(List.of("-pidfile", pidFile.toString()));

@@ -25,11 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs guests under QEMU's {@code microvm} machine: KVM where the caller found it usable,
- * otherwise software emulation (TCG). The serial console goes to the VM's console log, the
- * control channel is a QMP socket, and the guest agent is reached through a virtio serial port
- * bound to a Unix socket. A vhost-vsock device is added where the spec asks for vsock and the
- * host has {@code /dev/vhost-vsock}.
+ * Runs guests under QEMU's {@code microvm} machine: KVM where the caller found it usable, otherwise
+ * software emulation (TCG). The serial console goes to the VM's console log, the control channel is
+ * a QMP socket, and the guest agent is reached through a virtio serial port bound to a Unix socket.
+ * A vhost-vsock device is added where the spec asks for vsock and the host has {@code
+ * /dev/vhost-vsock}.
  *
  * <p>Files in the runtime directory: {@code qmp.sock}, {@code agent.sock}, {@code qemu.pid} and
  * {@code qemu.out} (QEMU's own output).
@@ -44,9 +44,9 @@ public final class QemuDriver implements VmmDriver {
   private static final Path VHOST_VSOCK = Path.of("/dev/vhost-vsock");
 
   /**
-   * What the driver adds to banger's kernel parameters: the console on the first UART, and on
-   * panic reboot after a second, which {@code -no-reboot} turns into QEMU exiting. Under TCG
-   * it also passes the host's TSC rate (see {@link HostTsc}).
+   * What the driver adds to banger's kernel parameters: the console on the first UART, and on panic
+   * reboot after a second, which {@code -no-reboot} turns into QEMU exiting. Under TCG it also
+   * passes the host's TSC rate (see {@link HostTsc}).
    */
   private static final List<String> DRIVER_KERNEL_PARAMS =
       List.of("console=ttyS0", "reboot=k", "panic=1");

@@ -10,8 +10,8 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A running QEMU microvm. A graceful stop presses the guest's ACPI power button through QMP
- * {@code system_powerdown}.
+ * A running QEMU microvm. A graceful stop presses the guest's ACPI power button through QMP {@code
+ * system_powerdown}.
  *
  * <p>Thread-safe.
  */
@@ -34,8 +34,7 @@ final class QemuProcess extends SupervisedProcess {
       qmp.systemPowerdown(qmpTimeout);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new VmmException(
-          "Interrupted while asking VM " + state().vmId() + " to power down", e);
+      throw new VmmException("Interrupted while asking VM " + state().vmId() + " to power down", e);
     }
   }
 }

@@ -137,8 +137,8 @@ public final class QmpClient implements AutoCloseable {
   }
 
   /**
-   * Waits for the next event named {@code name}, discarding other events; events received
-   * before this call count.
+   * Waits for the next event named {@code name}, discarding other events; events received before
+   * this call count.
    *
    * @throws QmpException if the socket closes first or the time runs out
    */

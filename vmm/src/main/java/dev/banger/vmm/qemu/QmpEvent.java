@@ -4,8 +4,7 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * An asynchronous event QEMU sent on the QMP socket, such as {@code SHUTDOWN} or {@code
- * POWERDOWN}.
+ * An asynchronous event QEMU sent on the QMP socket, such as {@code SHUTDOWN} or {@code POWERDOWN}.
  *
  * <p>Immutable, so thread-safe.
  *

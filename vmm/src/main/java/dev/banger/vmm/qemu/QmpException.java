@@ -3,8 +3,8 @@ package dev.banger.vmm.qemu;
 import dev.banger.vmm.VmmException;
 
 /**
- * A QMP exchange with QEMU failed: the socket could not be reached, closed early, a command
- * timed out or QEMU answered with an error (whose class and description the message quotes).
+ * A QMP exchange with QEMU failed: the socket could not be reached, closed early, a command timed
+ * out or QEMU answered with an error (whose class and description the message quotes).
  *
  * <p>Immutable, so thread-safe.
  */

@@ -11,9 +11,9 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * An executable that stands in for {@code firecracker} or {@code jailer}: a shell script that
- * execs a JVM running {@link FakeFirecrackerMain}, so the driver spawns, watches and kills a
- * real process. The script's pid is the JVM's.
+ * An executable that stands in for {@code firecracker} or {@code jailer}: a shell script that execs
+ * a JVM running {@link FakeFirecrackerMain}, so the driver spawns, watches and kills a real
+ * process. The script's pid is the JVM's.
  */
 final class FakeFirecracker {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -41,13 +41,24 @@ final class FakeFirecracker {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String script =
         "#!/bin/sh\n"
-            + "export FAKE_FC_RECORD='" + record + "'\n"
-            + "export FAKE_FC_CTRL_ALT_DEL='" + onCtrlAltDel.name().toLowerCase(Locale.ROOT)
+            + "export FAKE_FC_RECORD='"
+            + record
             + "'\n"
-            + "exec '" + java + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
-            + " -Dbanger.root='" + System.getProperty("banger.root") + "'"
-            + " -cp '" + System.getProperty("java.class.path") + "'"
-            + " " + FakeFirecrackerMain.class.getName() + " \"$@\"\n";
+            + "export FAKE_FC_CTRL_ALT_DEL='"
+            + onCtrlAltDel.name().toLowerCase(Locale.ROOT)
+            + "'\n"
+            + "exec '"
+            + java
+            + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
+            + " -Dbanger.root='"
+            + System.getProperty("banger.root")
+            + "'"
+            + " -cp '"
+            + System.getProperty("java.class.path")
+            + "'"
+            + " "
+            + FakeFirecrackerMain.class.getName()
+            + " \"$@\"\n";
     Files.writeString(binary, script, StandardCharsets.UTF_8);
     binary.toFile().setExecutable(true, false);
     return new FakeFirecracker(binary, record);

@@ -15,13 +15,13 @@ import tools.jackson.databind.json.JsonMapper;
  * The program that stands in for the {@code firecracker} (or {@code jailer}) binary in driver
  * tests: it takes Firecracker's (or the jailer's) arguments, refuses an existing API socket as
  * Firecracker does, and serves {@link FirecrackerApiFake} until killed. Under jailer arguments it
- * serves inside {@code <chroot-base>/<exec-file>/<id>/root}, resolves every path in requests
- * there, requires the files to belong to the jail's uid and gid, and copies the exec file in as
- * the jailer does.
+ * serves inside {@code <chroot-base>/<exec-file>/<id>/root}, resolves every path in requests there,
+ * requires the files to belong to the jail's uid and gid, and copies the exec file in as the jailer
+ * does.
  *
  * <p>Environment: {@code FAKE_FC_RECORD} names a file that receives one JSON line per request;
- * {@code FAKE_FC_CTRL_ALT_DEL=exit} makes it exit 0 after SendCtrlAltDel (a guest that shuts
- * down), anything else ignores it (a guest that does not).
+ * {@code FAKE_FC_CTRL_ALT_DEL=exit} makes it exit 0 after SendCtrlAltDel (a guest that shuts down),
+ * anything else ignores it (a guest that does not).
  */
 public final class FakeFirecrackerMain {
   private FakeFirecrackerMain() {}
@@ -88,11 +88,7 @@ public final class FakeFirecrackerMain {
     try {
       String line = JsonMapper.builder().build().writeValueAsString(exchange) + "\n";
       Files.writeString(
-          file,
-          line,
-          StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE,
-          StandardOpenOption.APPEND);
+          file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new IllegalStateException("could not record to " + file, e);
     }

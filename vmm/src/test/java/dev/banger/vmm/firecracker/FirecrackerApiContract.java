@@ -14,16 +14,16 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * Firecracker's API contract read from {@code firecracker-api.yaml} (Swagger 2.0), and a
- * generic checker of requests against it: the path matches a declared template, the method is
- * declared there, the body validates against the referenced schema (required members, types,
- * enums, minimum and maximum, nested references), and path ids follow Firecracker's id rule and
- * equal the id in the body.
+ * Firecracker's API contract read from {@code firecracker-api.yaml} (Swagger 2.0), and a generic
+ * checker of requests against it: the path matches a declared template, the method is declared
+ * there, the body validates against the referenced schema (required members, types, enums, minimum
+ * and maximum, nested references), and path ids follow Firecracker's id rule and equal the id in
+ * the body.
  *
  * <p>Members a schema does not declare are rejected unless it declares {@code
- * additionalProperties}: Swagger would allow them, but Firecracker deserialises its request
- * bodies with serde's {@code deny_unknown_fields} and answers 400, so a misspelt member must fail
- * here too.
+ * additionalProperties}: Swagger would allow them, but Firecracker deserialises its request bodies
+ * with serde's {@code deny_unknown_fields} and answers 400, so a misspelt member must fail here
+ * too.
  */
 final class FirecrackerApiContract {
   private static final Pattern ID_RULE = Pattern.compile("^[a-zA-Z0-9_]+$");
@@ -75,7 +75,8 @@ final class FirecrackerApiContract {
     for (Template template : templates) {
       Optional<Map<String, String>> params = template.match(path);
       if (params.isPresent()) {
-        JsonNode op = spec.path("paths").path(template.text()).path(method.toLowerCase(Locale.ROOT));
+        JsonNode op =
+            spec.path("paths").path(template.text()).path(method.toLowerCase(Locale.ROOT));
         if (op.isMissingNode()) {
           return Optional.empty();
         }
@@ -112,14 +113,23 @@ final class FirecrackerApiContract {
             (name, value) -> {
               if (!ID_RULE.matcher(value).matches()) {
                 out.add(
-                    "Invalid " + name + " \"" + value
+                    "Invalid "
+                        + name
+                        + " \""
+                        + value
                         + "\": an id may contain only letters, digits and '_'.");
               }
               JsonNode inBody = body == null ? null : body.get(name);
               if (inBody != null && !inBody.asString().equals(value)) {
                 out.add(
-                    "The " + name + " in the path (\"" + value + "\") differs from the one in"
-                        + " the body (\"" + inBody.asString() + "\").");
+                    "The "
+                        + name
+                        + " in the path (\""
+                        + value
+                        + "\") differs from the one in"
+                        + " the body (\""
+                        + inBody.asString()
+                        + "\").");
               }
             });
   }

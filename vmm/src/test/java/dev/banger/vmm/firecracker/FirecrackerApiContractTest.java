@@ -19,8 +19,8 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The contract checker and the fake API server are themselves tested: hand-written invalid
- * requests must be refused the way Firecracker refuses them, or the driver tests prove nothing.
+ * The contract checker and the fake API server are themselves tested: hand-written invalid requests
+ * must be refused the way Firecracker refuses them, or the driver tests prove nothing.
  */
 class FirecrackerApiContractTest {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -39,7 +39,9 @@ class FirecrackerApiContractTest {
   @BeforeEach
   void startFake() throws Exception {
     Path socket = tmp.resolve("api.sock");
-    fake = FirecrackerApiFake.start(socket, contract, Path.of("/"), Optional.empty(), e -> {}, () -> {});
+    fake =
+        FirecrackerApiFake.start(
+            socket, contract, Path.of("/"), Optional.empty(), e -> {}, () -> {});
     http = new HttpClient();
     http.start();
     api = new FirecrackerApi(http, socket, "contract", Duration.ofSeconds(10));
@@ -161,9 +163,7 @@ class FirecrackerApiContractTest {
     assertThatThrownBy(
             () ->
                 api.put(
-                    "configuring machine-config",
-                    "/machine-config",
-                    json("{\"vcpu_count\":2}")))
+                    "configuring machine-config", "/machine-config", json("{\"vcpu_count\":2}")))
         .isInstanceOfSatisfying(
             FirecrackerApiException.class,
             e -> {
@@ -183,8 +183,7 @@ class FirecrackerApiContractTest {
 
     assertThatThrownBy(
             () ->
-                api.put(
-                    "late", "/machine-config", json("{\"vcpu_count\":2,\"mem_size_mib\":256}")))
+                api.put("late", "/machine-config", json("{\"vcpu_count\":2,\"mem_size_mib\":256}")))
         .isInstanceOf(FirecrackerApiException.class)
         .hasMessageContaining("not supported after starting the microVM");
     assertThat(fake.exchanges())
@@ -213,9 +212,7 @@ class FirecrackerApiContractTest {
     assertThatThrownBy(
             () ->
                 api.put(
-                    "vsock",
-                    "/vsock",
-                    json("{\"guest_cid\":3,\"uds_path\":\"" + taken + "\"}")))
+                    "vsock", "/vsock", json("{\"guest_cid\":3,\"uds_path\":\"" + taken + "\"}")))
         .hasMessageContaining("Address in use");
   }
 
@@ -226,7 +223,8 @@ class FirecrackerApiContractTest {
     assertThat(contract.violations("GET", "/", null)).isEmpty();
     api.put("machine", "/machine-config", json("{\"vcpu_count\":2,\"mem_size_mib\":300}"));
     assertThat(api.get("read", "/machine-config").path("mem_size_mib").asInt()).isEqualTo(300);
-    assertThat(fake.exchanges()).extracting(FirecrackerApiFake.Exchange::path)
+    assertThat(fake.exchanges())
+        .extracting(FirecrackerApiFake.Exchange::path)
         .isEqualTo(List.of("/", "/machine-config", "/machine-config"));
   }
 

@@ -6,6 +6,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,20 +28,23 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A stand-in for Firecracker's API server: a real Jetty server on a Unix socket that checks
- * every request against {@link FirecrackerApiContract} and answers as Firecracker does, 204 for
- * an accepted PUT or PATCH, 200 with JSON for the GETs it knows, or 400 with {@code
- * fault_message}. Beyond the schema it applies Firecracker's rules: pre-boot-only resources are
- * refused after InstanceStart and post-boot-only ones before it, files it would open must exist
- * (kernel, initrd, drives, log, metrics), a TAP device must exist, and the vsock socket path must
- * be free (the fake then binds it, as Firecracker does).
+ * A stand-in for Firecracker's API server: a real Jetty server on a Unix socket that checks every
+ * request against {@link FirecrackerApiContract} and answers as Firecracker does, 204 for an
+ * accepted PUT or PATCH, 200 with JSON for the GETs it knows, or 400 with {@code fault_message}.
+ * Beyond the schema it applies Firecracker's rules: pre-boot-only resources are refused after
+ * InstanceStart and post-boot-only ones before it, files it would open must exist (kernel, initrd,
+ * drives, log, metrics), a TAP device must exist, and the vsock socket path must be free (the fake
+ * then binds it, as Firecracker does).
  *
  * <p>Thread-safe: handlers synchronise on the fake.
  */
 final class FirecrackerApiFake implements AutoCloseable {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
-  /** One request as the fake saw it. */
+  /**
+   * One request as the fake saw it: its body (for a GET, the answer instead), the status answered
+   * and, for a refusal, the fault message.
+   */
   record Exchange(String method, String path, JsonNode body, int status, String fault) {
     boolean accepted() {
       return status / 100 == 2;
@@ -186,8 +190,8 @@ final class FirecrackerApiFake implements AutoCloseable {
     List<String> faults = new ArrayList<>();
     switch (path) {
       case "/boot-source" -> {
-        mustOpen(body, "kernel_image_path", "Kernel file", faults);
-        mustOpen(body, "initrd_path", "Initrd file", faults);
+        mustRead(body, "kernel_image_path", "Kernel file", faults);
+        mustRead(body, "initrd_path", "Initrd file", faults);
       }
       case "/logger" -> mustOpen(body, "log_path", "Logger file", faults);
       case "/metrics" -> {
@@ -217,6 +221,29 @@ final class FirecrackerApiFake implements AutoCloseable {
     return faults;
   }
 
+  /** A file Firecracker only reads: under the jailer, its uid reaches it as "others". */
+  private void mustRead(JsonNode body, String field, String what, List<String> faults) {
+    if (!body.has(field)) {
+      return;
+    }
+    String name = body.get(field).asString();
+    Path file = resolve(name);
+    if (!Files.isRegularFile(file)) {
+      faults.add(what + " \"" + name + "\" cannot be opened: No such file or directory");
+    } else if (requiredOwner.isPresent() && !readableByOthers(file)) {
+      faults.add(what + " \"" + name + "\" cannot be opened: Permission denied");
+    }
+  }
+
+  private static boolean readableByOthers(Path file) {
+    try {
+      return Files.getPosixFilePermissions(file).contains(PosixFilePermission.OTHERS_READ);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** A file Firecracker writes: under the jailer it must belong to the jail's uid and gid. */
   private void mustOpen(JsonNode body, String field, String what, List<String> faults) {
     if (!body.has(field)) {
       return;

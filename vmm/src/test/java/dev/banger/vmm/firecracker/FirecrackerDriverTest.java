@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Drives a real child process standing in for Firecracker (see {@link FakeFirecracker}): the
- * driver spawns it, configures it over its API socket, and watches, stops and kills it.
+ * Drives a real child process standing in for Firecracker (see {@link FakeFirecracker}): the driver
+ * spawns it, configures it over its API socket, and watches, stops and kills it.
  */
 class FirecrackerDriverTest {
   /** The stand-in is a JVM: give it time to come up on a loaded host. */
@@ -93,7 +93,21 @@ class FirecrackerDriverTest {
     assertThat(state.agentPort()).isEqualTo(10789);
     assertThat(vm.agentSocket()).isEqualTo(runtime.resolve("vsock.sock")).exists();
     assertThat(state.controlSocket()).isEqualTo(runtime.resolve("firecracker.sock"));
-    assertThat(state.commandLine()).contains("--api-sock", runtime.resolve("firecracker.sock").toString());
+    assertThat(state.commandLine())
+        .contains("--api-sock", runtime.resolve("firecracker.sock").toString());
+  }
+
+  @Test
+  void firecrackerRunsInItsOwnSessionWithOutputInFilesSoItOutlivesTheDaemon() throws Exception {
+    FakeFirecracker fc = fake(FakeFirecracker.OnCtrlAltDel.EXIT);
+    Path runtime = tmp.resolve("run");
+    VmmProcess vm = track(driver.start(spec("detached", runtime, fc.binary()).build()));
+
+    assertThat(sessionId(vm.pid())).isEqualTo(vm.pid()).isNotEqualTo(sessionId(ownPid()));
+    assertThat(Files.readSymbolicLink(Path.of("/proc", vm.pid() + "/fd/0")))
+        .isEqualTo(Path.of("/dev/null"));
+    assertThat(Files.readSymbolicLink(Path.of("/proc", vm.pid() + "/fd/1")))
+        .isEqualTo(runtime.resolve("firecracker.out"));
   }
 
   @Test
@@ -221,7 +235,8 @@ class FirecrackerDriverTest {
   void gracefulStopSendsCtrlAltDelAndFirecrackerExits() throws Exception {
     FakeFirecracker fc = fake(FakeFirecracker.OnCtrlAltDel.EXIT);
     Path runtime = tmp.resolve("run");
-    VmmSpec spec = spec("graceful", runtime, fc.binary()).vsock(new VmmSpec.Vsock(3, 10789)).build();
+    VmmSpec spec =
+        spec("graceful", runtime, fc.binary()).vsock(new VmmSpec.Vsock(3, 10789)).build();
     VmmProcess vm = track(driver.start(spec));
 
     ExitInfo exit = vm.stopGracefully(Duration.ofSeconds(30));
@@ -269,7 +284,8 @@ class FirecrackerDriverTest {
   @Test
   void freshDriverAdoptsRunningFirecrackerAndStopsIt() throws Exception {
     FakeFirecracker fc = fake(FakeFirecracker.OnCtrlAltDel.EXIT);
-    VmmProcess original = track(driver.start(spec("adopted", tmp.resolve("run"), fc.binary()).build()));
+    VmmProcess original =
+        track(driver.start(spec("adopted", tmp.resolve("run"), fc.binary()).build()));
 
     try (FirecrackerDriver restarted = new FirecrackerDriver(TIMEOUTS)) {
       VmmProcess adopted = track(restarted.adopt(original.state()));
@@ -340,6 +356,8 @@ class FirecrackerDriverTest {
     assertThat(body(jailer, "/vsock").path("uds_path").asString()).isEqualTo("/vsock.sock");
     assertThat(Files.isSameFile(jailRoot.resolve("rootfs.img"), root)).isTrue();
     assertThat(Files.getAttribute(root, "unix:uid")).isEqualTo(12345);
+    assertThat(Files.getAttribute(root, "unix:gid")).isEqualTo(23456);
+    assertThat(Files.getAttribute(spec.kernel(), "unix:uid")).isEqualTo(0);
     assertThat(vm.state().controlSocket()).isEqualTo(jailRoot.resolve("firecracker.sock"));
     assertThat(vm.agentSocket()).isEqualTo(jailRoot.resolve("vsock.sock")).exists();
     assertThat(Files.isSameFile(jailRoot.resolve("console.log"), spec.serialLog())).isTrue();
@@ -373,7 +391,8 @@ class FirecrackerDriverTest {
             () ->
                 driver.start(
                     spec("refused", runtime, binary)
-                        .network(new VmmSpec.UserMode(new MacAddress("02:00:00:00:00:01"), List.of()))
+                        .network(
+                            new VmmSpec.UserMode(new MacAddress("02:00:00:00:00:01"), List.of()))
                         .build()))
         .hasMessageContaining("no user-mode network");
     assertThatThrownBy(() -> driver.start(spec("refused", runtime, binary).kernel(bzImage).build()))
@@ -426,8 +445,10 @@ class FirecrackerDriverTest {
     return ProcessHandle.current()
         .descendants()
         .filter(ProcessHandle::isAlive)
-        .filter(p -> p.info().arguments().map(List::of).orElse(List.of()).stream()
-            .anyMatch(a -> a.endsWith("FakeFirecrackerMain")))
+        .filter(
+            p ->
+                p.info().arguments().map(List::of).orElse(List.of()).stream()
+                    .anyMatch(a -> a.endsWith("FakeFirecrackerMain")))
         .toList();
   }
 
@@ -442,6 +463,16 @@ class FirecrackerDriverTest {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries.map(p -> p.getFileName().toString()).toList();
     }
+  }
+
+  private static long ownPid() {
+    return ProcessHandle.current().pid();
+  }
+
+  /** Field 6 of /proc/PID/stat, counted after the parenthesised command name. */
+  static long sessionId(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", pid + "/stat"), UTF_8);
+    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
   }
 
   private static int signal(String name, long pid) throws Exception {

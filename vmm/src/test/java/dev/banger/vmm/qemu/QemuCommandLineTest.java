@@ -28,7 +28,8 @@ class QemuCommandLineTest {
   void tcgKeepsThePitAndUsesTheMaxCpuModel() {
     List<String> args = base(VmmSpec.Accel.TCG).build().arguments();
 
-    assertThat(after(args, "-M")).isEqualTo("microvm,x-option-roms=off,pit=on,pic=off,rtc=on,acpi=on");
+    assertThat(after(args, "-M"))
+        .isEqualTo("microvm,x-option-roms=off,pit=on,pic=off,rtc=on,acpi=on");
     assertThat(after(args, "-accel")).isEqualTo("tcg");
     assertThat(after(args, "-cpu")).isEqualTo("max");
     assertThat(after(args, "-smp")).isEqualTo("2");

@@ -113,7 +113,8 @@ class QemuDriverTest {
     assertThat(console).contains("banger-test: mac eth0 02:fc:00:00:00:2a");
     assertThat(console).containsPattern("ready port=/dev/vport\\d+p1 button=/dev/input/event\\d");
     assertThat(vm.state().agentTransport()).isEqualTo(AgentTransport.VIRTIO_SERIAL);
-    assertThat(echoThroughAgentPort(vm.agentSocket(), "ping from host")).isEqualTo("ping from host");
+    assertThat(echoThroughAgentPort(vm.agentSocket(), "ping from host"))
+        .isEqualTo("ping from host");
     try (Socket forwarded = new Socket("127.0.0.1", sshPort)) {
       assertThat(forwarded.isConnected()).isTrue();
     }
@@ -142,9 +143,7 @@ class QemuDriverTest {
   void stopGracefullyKillsAGuestThatIgnoresThePowerButton() throws Exception {
     Path runtime = tmp.resolve("run");
     VmmSpec spec =
-        guestSpec("stubborn", runtime)
-            .kernelArgs(List.of("banger.test=ignore-powerdown"))
-            .build();
+        guestSpec("stubborn", runtime).kernelArgs(List.of("banger.test=ignore-powerdown")).build();
     VmmProcess vm = track(driver.start(spec));
     awaitConsole(spec.serialLog(), "banger-test: ready");
 
@@ -160,6 +159,13 @@ class QemuDriverTest {
   void exitIsDetectedWhenQemuIsKilledFromOutside() throws Exception {
     Path runtime = tmp.resolve("run");
     VmmProcess vm = track(driver.start(guestSpec("outside-kill", runtime).build()));
+
+    // It runs in a session of its own with no pipe to us, so it would outlive this JVM.
+    String stat = Files.readString(Path.of("/proc", vm.pid() + "/stat"), UTF_8);
+    assertThat(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3])
+        .isEqualTo(Long.toString(vm.pid()));
+    assertThat(Files.readSymbolicLink(Path.of("/proc", vm.pid() + "/fd/1")))
+        .isEqualTo(runtime.resolve("qemu.out"));
 
     ProcessHandle.of(vm.pid()).orElseThrow().destroyForcibly();
 
@@ -193,8 +199,7 @@ class QemuDriverTest {
 
     ProcessHandle.of(adopted.pid()).orElseThrow().destroyForcibly();
 
-    assertThat(adopted.exited().get(5, TimeUnit.SECONDS).cause())
-        .isEqualTo(ExitInfo.Cause.EXITED);
+    assertThat(adopted.exited().get(5, TimeUnit.SECONDS).cause()).isEqualTo(ExitInfo.Cause.EXITED);
   }
 
   @Test
@@ -274,8 +279,7 @@ class QemuDriverTest {
   @Test
   void failedStartQuotesQemuAndLeavesNoProcessOrFileBehind() throws Exception {
     Path runtime = tmp.resolve("run");
-    VmmSpec spec =
-        guestSpec("broken", runtime).rootDisk(tmp.resolve("missing-root.img")).build();
+    VmmSpec spec = guestSpec("broken", runtime).rootDisk(tmp.resolve("missing-root.img")).build();
     List<Long> qemuBefore = qemuPids();
 
     assertThatThrownBy(() -> driver.start(spec))
@@ -373,7 +377,8 @@ class QemuDriverTest {
   }
 
   private static void leaveStaleSocket(Path path) throws IOException {
-    try (ServerSocketChannel server = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+    try (ServerSocketChannel server =
+        ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(path));
     }
     assertThat(path).exists();

@@ -59,11 +59,19 @@ choose_agent() {
 }
 
 # Builds the golden image into TEST_OUT with the test kernel's modules and a work seed, logging
-# to TEST_CACHE/build.log.
+# to TEST_CACHE/build.log. The recipe runs the way the daemon runs it: from a copy in a
+# temporary directory whose files lost their execute bits (as when unpacked from a jar), with
+# the working directory elsewhere.
 build_test_image() {
-  bash "$GOLDEN_DIR/build.sh" --out "$TEST_OUT" --agent "$TEST_AGENT" \
+  local copy status=0
+  copy=$(mktemp -d "${TMPDIR:-/var/tmp}/banger-golden-recipe.XXXXXX")
+  cp -r -- "$GOLDEN_DIR"/build.sh "$GOLDEN_DIR"/packages.txt "$GOLDEN_DIR"/overlay "$copy"/
+  find "$copy" -type f -exec chmod 0644 {} +
+  (cd / && bash "$copy/build.sh" --out "$TEST_OUT" --agent "$TEST_AGENT" \
     --modules "$KERNEL_MODULES_DIR" --cache "$TEST_CACHE/debootstrap" \
-    --work-seed "$TEST_WORK_SEED_SIZE" 2>&1 | tee "$TEST_CACHE/build.log" >&2
+    --work-seed "$TEST_WORK_SEED_SIZE") 2>&1 | tee "$TEST_CACHE/build.log" >&2 || status=$?
+  rm -rf -- "$copy"
+  return "$status"
 }
 
 # Writes the ELF vmlinux inside Debian's bzImage to $1 (cached). The setup header gives where

@@ -62,6 +62,7 @@ public final class QemuCommandLine {
    */
   public static final class Builder {
     private final Path binary;
+    private String name;
     private VmmSpec.Accel accel = VmmSpec.Accel.TCG;
     private int cpus = 1;
     private int memoryMib = 256;
@@ -79,6 +80,12 @@ public final class QemuCommandLine {
 
     private Builder(Path binary) {
       this.binary = Objects.requireNonNull(binary, "binary");
+    }
+
+    /** The guest name, shown by QEMU and in its command line: banger passes the VM id. */
+    public Builder name(String value) {
+      this.name = value;
+      return this;
     }
 
     /** KVM or software emulation; also picks the CPU model and the legacy timers. */
@@ -171,6 +178,9 @@ public final class QemuCommandLine {
       Objects.requireNonNull(kernel, "kernel");
       List<String> args = new ArrayList<>();
       args.add(binary.toString());
+      if (name != null) {
+        args.addAll(List.of("-name", "guest=" + escape(name)));
+      }
       machine(args);
       boot(args);
       disks.forEach(disk -> disk(args, disk));

@@ -161,6 +161,7 @@ public final class QemuDriver implements VmmDriver {
   private static QemuCommandLine commandLine(VmmSpec spec, Layout layout) {
     QemuCommandLine.Builder builder =
         QemuCommandLine.builder(spec.vmmBinary())
+            .name(spec.vmId())
             .accel(spec.accel())
             .cpus(spec.vcpus())
             .memoryMib(spec.memoryMib())

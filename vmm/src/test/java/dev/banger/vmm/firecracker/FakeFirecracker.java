@@ -35,30 +35,32 @@ final class FakeFirecracker {
   /** Writes the script {@code dir/name} and returns the fake. */
   static FakeFirecracker create(Path dir, String name, OnCtrlAltDel onCtrlAltDel)
       throws IOException {
+    return create(dir, name, onCtrlAltDel, List.of());
+  }
+
+  /** Like {@link #create(Path, String, OnCtrlAltDel)}, answering {@code hidden} as unknown. */
+  static FakeFirecracker create(
+      Path dir, String name, OnCtrlAltDel onCtrlAltDel, List<String> hidden) throws IOException {
     Files.createDirectories(dir);
     Path binary = dir.resolve(name);
     Path record = dir.resolve(name + ".requests.jsonl");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String script =
-        "#!/bin/sh\n"
-            + "export FAKE_FC_RECORD='"
-            + record
-            + "'\n"
-            + "export FAKE_FC_CTRL_ALT_DEL='"
-            + onCtrlAltDel.name().toLowerCase(Locale.ROOT)
-            + "'\n"
-            + "exec '"
-            + java
-            + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"
-            + " -Dbanger.root='"
-            + System.getProperty("banger.root")
-            + "'"
-            + " -cp '"
-            + System.getProperty("java.class.path")
-            + "'"
-            + " "
-            + FakeFirecrackerMain.class.getName()
-            + " \"$@\"\n";
+        """
+        #!/bin/sh
+        export FAKE_FC_RECORD='%s'
+        export FAKE_FC_CTRL_ALT_DEL='%s'
+        export FAKE_FC_HIDE='%s'
+        exec '%s' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Dbanger.root='%s' -cp '%s' %s "$@"
+        """
+            .formatted(
+                record,
+                onCtrlAltDel.name().toLowerCase(Locale.ROOT),
+                String.join(",", hidden),
+                java,
+                System.getProperty("banger.root"),
+                System.getProperty("java.class.path"),
+                FakeFirecrackerMain.class.getName());
     Files.writeString(binary, script, StandardCharsets.UTF_8);
     binary.toFile().setExecutable(true, false);
     return new FakeFirecracker(binary, record);

@@ -8,6 +8,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -63,8 +64,15 @@ public final class FakeFirecrackerMain {
             // Exit from another thread so the answer to SendCtrlAltDel still goes out.
             Thread.ofPlatform().start(FakeFirecrackerMain::exitSoon);
           }
-        });
+        },
+        hidden());
     new CountDownLatch(1).await();
+  }
+
+  /** {@code FAKE_FC_HIDE}: comma-separated paths to answer as unknown. */
+  private static Set<String> hidden() {
+    String value = System.getenv().getOrDefault("FAKE_FC_HIDE", "");
+    return value.isEmpty() ? Set.of() : Set.of(value.split(","));
   }
 
   private static void exitSoon() {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.eclipse.jetty.client.HttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,7 +42,7 @@ class FirecrackerApiContractTest {
     Path socket = tmp.resolve("api.sock");
     fake =
         FirecrackerApiFake.start(
-            socket, contract, Path.of("/"), Optional.empty(), e -> {}, () -> {});
+            socket, contract, Path.of("/"), Optional.empty(), e -> {}, () -> {}, Set.of());
     http = new HttpClient();
     http.start();
     api = new FirecrackerApi(http, socket, "contract", Duration.ofSeconds(10));

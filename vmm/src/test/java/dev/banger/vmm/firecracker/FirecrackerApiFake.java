@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.eclipse.jetty.http.HttpHeader;
@@ -56,6 +57,7 @@ final class FirecrackerApiFake implements AutoCloseable {
   private final Optional<String> requiredOwner;
   private final Consumer<Exchange> recorder;
   private final Runnable onCtrlAltDel;
+  private final Set<String> hiddenPaths;
   private final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
   private final List<ServerSocketChannel> vsockListeners = new ArrayList<>();
   private final Server server = new Server();
@@ -70,8 +72,10 @@ final class FirecrackerApiFake implements AutoCloseable {
       Path fsRoot,
       Optional<String> requiredOwner,
       Consumer<Exchange> recorder,
-      Runnable onCtrlAltDel) {
+      Runnable onCtrlAltDel,
+      Set<String> hiddenPaths) {
     this.contract = contract;
+    this.hiddenPaths = Set.copyOf(hiddenPaths);
     this.fsRoot = fsRoot;
     this.requiredOwner = requiredOwner;
     this.recorder = recorder;
@@ -85,6 +89,7 @@ final class FirecrackerApiFake implements AutoCloseable {
    * @param requiredOwner "uid:gid" that files Firecracker opens must belong to (jailer), if any
    * @param recorder receives every exchange, accepted or refused
    * @param onCtrlAltDel runs after an accepted SendCtrlAltDel
+   * @param hiddenPaths paths answered as unknown, as an older Firecracker would
    */
   static FirecrackerApiFake start(
       Path socket,
@@ -92,10 +97,12 @@ final class FirecrackerApiFake implements AutoCloseable {
       Path fsRoot,
       Optional<String> requiredOwner,
       Consumer<Exchange> recorder,
-      Runnable onCtrlAltDel)
+      Runnable onCtrlAltDel,
+      Set<String> hiddenPaths)
       throws Exception {
     FirecrackerApiFake fake =
-        new FirecrackerApiFake(contract, fsRoot, requiredOwner, recorder, onCtrlAltDel);
+        new FirecrackerApiFake(
+            contract, fsRoot, requiredOwner, recorder, onCtrlAltDel, hiddenPaths);
     UnixDomainServerConnector connector = new UnixDomainServerConnector(fake.server);
     connector.setUnixDomainPath(socket);
     fake.server.addConnector(connector);
@@ -145,6 +152,10 @@ final class FirecrackerApiFake implements AutoCloseable {
   }
 
   private synchronized Exchange answer(String method, String path, JsonNode body) {
+    if (hiddenPaths.contains(path)) {
+      String fault = "Invalid request method and/or path: " + method + " " + path + ".";
+      return new Exchange(method, path, body, 400, fault);
+    }
     List<String> faults = new ArrayList<>(contract.violations(method, path, body));
     Optional<FirecrackerApiContract.Operation> op = contract.operation(method, path);
     if (faults.isEmpty() && op.isPresent()) {

@@ -128,6 +128,24 @@ class FirecrackerDriverTest {
   }
 
   @Test
+  void olderFirecrackerWithoutSerialApiLeavesTheConsoleInItsOutputFile() throws Exception {
+    FakeFirecracker fc =
+        FakeFirecracker.create(
+            tmp.resolve("bin"),
+            "old-firecracker",
+            FakeFirecracker.OnCtrlAltDel.EXIT,
+            List.of("/serial"));
+    Path runtime = tmp.resolve("run");
+
+    VmmProcess vm = track(driver.start(spec("old", runtime, fc.binary()).build()));
+
+    assertThat(vm.state().serialLog()).isEqualTo(runtime.resolve("firecracker.out"));
+    assertThat(fc.requests())
+        .extracting(r -> r.path("path").asString() + " " + r.path("status").asInt())
+        .endsWith("/serial 400", "/actions 204");
+  }
+
+  @Test
   void startAttachesARealTapDevice() throws Exception {
     assumeTrue(Files.isWritable(Path.of("/dev/net/tun")), "no writable /dev/net/tun");
     String tap = "bgfc" + (ProcessHandle.current().pid() % 100000);

@@ -38,6 +38,13 @@ class QemuCommandLineTest {
   }
 
   @Test
+  void guestNameTagsTheProcessWithTheVm() {
+    List<String> args = base(VmmSpec.Accel.TCG).name("brave-otter").build().arguments();
+
+    assertThat(args).containsSubsequence("-name", "guest=brave-otter");
+  }
+
+  @Test
   void kvmDropsThePitAndPassesTheHostCpu() {
     List<String> args = base(VmmSpec.Accel.KVM).build().arguments();
 

@@ -48,8 +48,8 @@ public final class BundleReader {
    * Extracts and verifies {@code bundleFile} into {@code stagingDir}.
    *
    * @param progress reports verified content bytes out of the manifest's total
-   * @return the verified manifest; every file it lists is in {@code stagingDir}, next to a
-   *     copy of {@code manifest.json}
+   * @return the verified manifest; every file it lists is in {@code stagingDir}, next to a copy of
+   *     {@code manifest.json}
    * @throws BundleException naming the bundle, the entry and what did not match
    */
   public BundleManifest read(

@@ -314,8 +314,8 @@ public final class Downloader {
     }
 
     /**
-     * Opens the part file with java.io rather than a FileChannel: an interrupt (our cancel
-     * signal) would close a channel mid-write and turn a cancel into an I/O error.
+     * Opens the part file with java.io rather than a FileChannel: an interrupt (our cancel signal)
+     * would close a channel mid-write and turn a cancel into an I/O error.
      */
     private RandomAccessFile openPart() throws DownloadException {
       try {

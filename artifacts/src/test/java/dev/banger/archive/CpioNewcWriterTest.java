@@ -36,7 +36,8 @@ class CpioNewcWriterTest {
       }
     }
 
-    assertThat(entries).extracting(CpioArchiveEntry::getName)
+    assertThat(entries)
+        .extracting(CpioArchiveEntry::getName)
         .containsExactly("bin", "bin/tool", "bin/odd", "bin/link", "dev/console");
     assertThat(entries).allMatch(e -> e.getFormat() == CpioArchiveEntry.FORMAT_NEW);
     assertThat(entries.get(0).isDirectory()).isTrue();
@@ -99,7 +100,10 @@ class CpioNewcWriterTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (CpioNewcWriter cpio = new CpioNewcWriter(bytes)) {
       cpio.directory("bin", 0755, 1_700_000_000L);
-      cpio.file("bin/tool", 0700, 1_700_000_000L,
+      cpio.file(
+          "bin/tool",
+          0700,
+          1_700_000_000L,
           "#!/bin/sh\necho hi\n".getBytes(StandardCharsets.UTF_8));
       cpio.file("bin/odd", 0644, 1_700_000_000L, odd);
       cpio.symlink("bin/link", "tool", 1_700_000_000L);
@@ -109,8 +113,8 @@ class CpioNewcWriterTest {
   }
 
   private static String run(Path dir, String... command) throws Exception {
-    Process process = new ProcessBuilder(command).directory(dir.toFile())
-        .redirectErrorStream(true).start();
+    Process process =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     try (InputStream in = process.getInputStream()) {
       String output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();

@@ -192,8 +192,8 @@ class SafeExtractorTest {
     }
     Path archive = builder.write(tar(), plain());
 
-    assertThatThrownBy(() -> new SafeExtractor(new ExtractionLimits(1 << 20, 10)).extract(
-            archive, root))
+    assertThatThrownBy(
+            () -> new SafeExtractor(new ExtractionLimits(1 << 20, 10)).extract(archive, root))
         .hasMessageContaining("more than 10 entries");
     assertThat(root).doesNotExist();
   }
@@ -201,10 +201,13 @@ class SafeExtractorTest {
   @Test
   void refusesMoreContentThanTheLimit() throws Exception {
     Path archive =
-        new TarBuilder().file("a", "x".repeat(600)).file("b", "y".repeat(600)).write(tar(), plain());
+        new TarBuilder()
+            .file("a", "x".repeat(600))
+            .file("b", "y".repeat(600))
+            .write(tar(), plain());
 
-    assertThatThrownBy(() -> new SafeExtractor(new ExtractionLimits(1000, 100)).extract(
-            archive, root))
+    assertThatThrownBy(
+            () -> new SafeExtractor(new ExtractionLimits(1000, 100)).extract(archive, root))
         .hasMessageContaining("'b'")
         .hasMessageContaining("limit of 1000 bytes");
     assertThat(root).doesNotExist();
@@ -228,8 +231,7 @@ class SafeExtractorTest {
     Files.writeString(root.resolve("existing"), "keep");
     Path archive = new TarBuilder().file("a", "x").write(tar(), plain());
 
-    assertThatThrownBy(() -> extractor.extract(archive, root))
-        .hasMessageContaining("not empty");
+    assertThatThrownBy(() -> extractor.extract(archive, root)).hasMessageContaining("not empty");
     assertThat(Files.readString(root.resolve("existing"))).isEqualTo("keep");
   }
 
@@ -247,11 +249,10 @@ class SafeExtractorTest {
 
   @Test
   void truncatedCompressedArchiveIsAClearErrorAndLeavesNothing() throws Exception {
-    Path full =
-        new TarBuilder().file("big", randomText(200_000)).write(tar(), TarCompression.ZSTD);
+    Path full = new TarBuilder().file("big", randomText(200_000)).write(tar(), TarCompression.ZSTD);
     byte[] bytes = Files.readAllBytes(full);
-    Path truncated = Files.write(temp.resolve("cut.tar.zst"), java.util.Arrays.copyOf(bytes,
-        bytes.length / 2));
+    Path truncated =
+        Files.write(temp.resolve("cut.tar.zst"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
 
     assertThatThrownBy(() -> extractor.extract(truncated, root))
         .isInstanceOf(ArchiveExtractionException.class)

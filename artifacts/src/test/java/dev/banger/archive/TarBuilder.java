@@ -93,8 +93,7 @@ public final class TarBuilder {
     return file;
   }
 
-  static OutputStream compressor(OutputStream out, TarCompression compression)
-      throws IOException {
+  static OutputStream compressor(OutputStream out, TarCompression compression) throws IOException {
     return switch (compression) {
       case NONE -> out;
       case GZIP -> new GZIPOutputStream(out);

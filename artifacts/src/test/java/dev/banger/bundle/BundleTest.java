@@ -33,7 +33,10 @@ class BundleTest {
 
   private static final BundleMetadata IMAGE =
       new BundleMetadata(
-          "debian-bookworm", BundleKind.IMAGE, "2026-12-03", "x86_64",
+          "debian-bookworm",
+          BundleKind.IMAGE,
+          "2026-12-03",
+          "x86_64",
           Optional.of("debian-cloud-6.1"));
   private static final Instant MTIME = Instant.parse("2025-01-02T03:04:05Z");
 
@@ -62,8 +65,8 @@ class BundleTest {
 
     BundleManifest manifest =
         new BundleWriter()
-            .write(source, IMAGE, bundle, (done, total) -> written.add(done),
-                Cancellation.create());
+            .write(
+                source, IMAGE, bundle, (done, total) -> written.add(done), Cancellation.create());
     List<Long> read = new ArrayList<>();
     BundleManifest verified =
         reader.read(bundle, staging, (done, total) -> read.add(done), Cancellation.create());
@@ -78,8 +81,9 @@ class BundleTest {
       assertThat(Files.readAllBytes(staging.resolve(file.path())))
           .isEqualTo(Files.readAllBytes(source.resolve(file.path())));
     }
-    assertThat(PosixFilePermissions.toString(
-            Files.getPosixFilePermissions(staging.resolve("rootfs.ext4"))))
+    assertThat(
+            PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(staging.resolve("rootfs.ext4"))))
         .isEqualTo("rw-r-----");
     assertThat(Files.getLastModifiedTime(staging.resolve("rootfs.ext4")).toInstant())
         .isEqualTo(MTIME);
@@ -91,8 +95,7 @@ class BundleTest {
   @Test
   void manifestIsTheFirstEntryAndCarriesTheMetadata() throws Exception {
     Path bundle = temp.resolve("image.bundle");
-    new BundleWriter()
-        .write(source, IMAGE, bundle, ProgressListener.NONE, Cancellation.create());
+    new BundleWriter().write(source, IMAGE, bundle, ProgressListener.NONE, Cancellation.create());
 
     try (TarArchiveInputStream tar =
         new TarArchiveInputStream(
@@ -102,9 +105,14 @@ class BundleTest {
 
       assertThat(first.getName()).isEqualTo("manifest.json");
       assertThat(json)
-          .contains("\"format\" : 1", "\"name\" : \"debian-bookworm\"", "\"kind\" : \"image\"",
-              "\"kernel\" : \"debian-cloud-6.1\"", "\"arch\" : \"x86_64\"",
-              "\"path\" : \"rootfs.ext4\"", "\"size\" : 20");
+          .contains(
+              "\"format\" : 1",
+              "\"name\" : \"debian-bookworm\"",
+              "\"kind\" : \"image\"",
+              "\"kernel\" : \"debian-cloud-6.1\"",
+              "\"arch\" : \"x86_64\"",
+              "\"path\" : \"rootfs.ext4\"",
+              "\"size\" : 20");
     }
   }
 
@@ -112,8 +120,11 @@ class BundleTest {
   void tamperedFileIsRefusedAndStagingLeftEmpty() throws Exception {
     byte[] manifest = manifest("rootfs.ext4", sha256("original"), 8);
 
-    Path bundle = bundle(List.of(entry("manifest.json", manifest), entry("rootfs.ext4",
-        "tampered".getBytes(StandardCharsets.UTF_8))));
+    Path bundle =
+        bundle(
+            List.of(
+                entry("manifest.json", manifest),
+                entry("rootfs.ext4", "tampered".getBytes(StandardCharsets.UTF_8))));
 
     assertThatThrownBy(() -> read(bundle))
         .isInstanceOf(BundleException.class)
@@ -126,8 +137,10 @@ class BundleTest {
   @Test
   void fileOfTheWrongSizeIsRefused() throws Exception {
     Path bundle =
-        bundle(List.of(entry("manifest.json", manifest("rootfs.ext4", sha256("abc"), 4)),
-            entry("rootfs.ext4", "abc".getBytes(StandardCharsets.UTF_8))));
+        bundle(
+            List.of(
+                entry("manifest.json", manifest("rootfs.ext4", sha256("abc"), 4)),
+                entry("rootfs.ext4", "abc".getBytes(StandardCharsets.UTF_8))));
 
     assertThatThrownBy(() -> read(bundle))
         .hasMessageContaining("entry 'rootfs.ext4' has 3 bytes, the manifest says 4");
@@ -146,9 +159,11 @@ class BundleTest {
   @Test
   void extraFileNotInTheManifestIsRefused() throws Exception {
     Path bundle =
-        bundle(List.of(entry("manifest.json", manifest("rootfs.ext4", sha256("x"), 1)),
-            entry("rootfs.ext4", "x".getBytes(StandardCharsets.UTF_8)),
-            entry("extra.sh", "rm -rf /".getBytes(StandardCharsets.UTF_8))));
+        bundle(
+            List.of(
+                entry("manifest.json", manifest("rootfs.ext4", sha256("x"), 1)),
+                entry("rootfs.ext4", "x".getBytes(StandardCharsets.UTF_8)),
+                entry("extra.sh", "rm -rf /".getBytes(StandardCharsets.UTF_8))));
 
     assertThatThrownBy(() -> read(bundle))
         .hasMessageContaining("entry 'extra.sh' (FILE) is not a file the manifest lists");
@@ -158,8 +173,10 @@ class BundleTest {
   @Test
   void archiveWhoseFirstEntryIsNotTheManifestIsRefused() throws Exception {
     Path bundle =
-        bundle(List.of(entry("rootfs.ext4", "x".getBytes(StandardCharsets.UTF_8)),
-            entry("manifest.json", manifest("rootfs.ext4", sha256("x"), 1))));
+        bundle(
+            List.of(
+                entry("rootfs.ext4", "x".getBytes(StandardCharsets.UTF_8)),
+                entry("manifest.json", manifest("rootfs.ext4", sha256("x"), 1))));
 
     assertThatThrownBy(() -> read(bundle))
         .hasMessageContaining("its first entry is 'rootfs.ext4', not manifest.json");
@@ -167,8 +184,7 @@ class BundleTest {
 
   @Test
   void manifestListingAnEscapingPathIsRefused() throws Exception {
-    Path bundle =
-        bundle(List.of(entry("manifest.json", manifest("../evil", sha256("x"), 1))));
+    Path bundle = bundle(List.of(entry("manifest.json", manifest("../evil", sha256("x"), 1))));
 
     assertThatThrownBy(() -> read(bundle))
         .hasMessageContaining("file path '../evil' must not have empty, '.' or '..' components");
@@ -194,8 +210,11 @@ class BundleTest {
   @Test
   void malformedManifestIsAClearError() throws Exception {
     Path bundle =
-        bundle(List.of(entry("manifest.json", "{\"format\": 1, \"name\": ".getBytes(
-            StandardCharsets.UTF_8))));
+        bundle(
+            List.of(
+                entry(
+                    "manifest.json",
+                    "{\"format\": 1, \"name\": ".getBytes(StandardCharsets.UTF_8))));
 
     assertThatThrownBy(() -> read(bundle))
         .hasMessageContaining("The manifest of bundle '" + bundle + "' is not valid JSON");
@@ -216,19 +235,25 @@ class BundleTest {
     assertThatThrownBy(
             () ->
                 new BundleWriter()
-                    .write(source,
-                        new BundleMetadata("img", BundleKind.IMAGE, "1", "x86_64",
-                            Optional.empty()),
-                        temp.resolve("b"), ProgressListener.NONE, Cancellation.create()))
+                    .write(
+                        source,
+                        new BundleMetadata(
+                            "img", BundleKind.IMAGE, "1", "x86_64", Optional.empty()),
+                        temp.resolve("b"),
+                        ProgressListener.NONE,
+                        Cancellation.create()))
         .isInstanceOf(BundleException.class)
         .hasMessageContaining("an image bundle must name its kernel");
     assertThatThrownBy(
             () ->
                 new BundleWriter()
-                    .write(source,
-                        new BundleMetadata("k", BundleKind.KERNEL, "1", "x86_64",
-                            Optional.of("other")),
-                        temp.resolve("b"), ProgressListener.NONE, Cancellation.create()))
+                    .write(
+                        source,
+                        new BundleMetadata(
+                            "k", BundleKind.KERNEL, "1", "x86_64", Optional.of("other")),
+                        temp.resolve("b"),
+                        ProgressListener.NONE,
+                        Cancellation.create()))
         .hasMessageContaining("a kernel bundle must not name a kernel");
   }
 
@@ -239,7 +264,11 @@ class BundleTest {
     assertThatThrownBy(
             () ->
                 new BundleWriter()
-                    .write(source, IMAGE, temp.resolve("b"), ProgressListener.NONE,
+                    .write(
+                        source,
+                        IMAGE,
+                        temp.resolve("b"),
+                        ProgressListener.NONE,
                         Cancellation.create()))
         .hasMessageContaining("only regular files can go into a bundle");
     assertThat(temp.resolve("b")).doesNotExist();
@@ -248,8 +277,7 @@ class BundleTest {
   @Test
   void readerRefusesANonEmptyStagingDirectory() throws Exception {
     Path bundle = temp.resolve("image.bundle");
-    new BundleWriter()
-        .write(source, IMAGE, bundle, ProgressListener.NONE, Cancellation.create());
+    new BundleWriter().write(source, IMAGE, bundle, ProgressListener.NONE, Cancellation.create());
     Files.createDirectories(staging);
     Files.writeString(staging.resolve("keep"), "mine");
 
@@ -265,8 +293,7 @@ class BundleTest {
     assertThatThrownBy(
             () ->
                 new BundleWriter()
-                    .write(source, IMAGE, temp.resolve("b"), ProgressListener.NONE,
-                        cancellation))
+                    .write(source, IMAGE, temp.resolve("b"), ProgressListener.NONE, cancellation))
         .isInstanceOf(CancellationException.class);
     assertThat(temp.resolve("b")).doesNotExist();
     assertThat(temp.resolve("b.part")).doesNotExist();
@@ -280,7 +307,12 @@ class BundleTest {
     String json =
         "{\"format\":1,\"name\":\"debian-bookworm\",\"kind\":\"image\",\"version\":\"1\","
             + "\"arch\":\"x86_64\",\"kernel\":\"debian-cloud-6.1\",\"files\":[{\"path\":\""
-            + path + "\",\"sha256\":\"" + sha256 + "\",\"size\":" + size + "}]}";
+            + path
+            + "\",\"sha256\":\""
+            + sha256
+            + "\",\"size\":"
+            + size
+            + "}]}";
     return json.getBytes(StandardCharsets.UTF_8);
   }
 

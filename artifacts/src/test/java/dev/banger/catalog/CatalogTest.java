@@ -115,15 +115,16 @@ class CatalogTest {
                 .formatted(SHA));
 
     assertThatThrownBy(() -> Catalog.load(file))
-        .hasMessageContaining("kernels[0].sources.bundle.url 'file:///etc/passwd' must be an "
-            + "http or https URL");
+        .hasMessageContaining(
+            "kernels[0].sources.bundle.url 'file:///etc/passwd' must be an " + "http or https URL");
   }
 
   @Test
   void entryWithoutAnySourceIsRefused() throws Exception {
     Path file =
-        write("{\"kernels\": [{\"name\": \"k\", \"description\": \"d\", \"arch\": \"x86_64\","
-            + " \"sources\": {}}]}");
+        write(
+            "{\"kernels\": [{\"name\": \"k\", \"description\": \"d\", \"arch\": \"x86_64\","
+                + " \"sources\": {}}]}");
 
     assertThatThrownBy(() -> Catalog.load(file))
         .hasMessageContaining("kernels[0].sources needs a \"bundle\" or a \"recipe\"");
@@ -157,14 +158,16 @@ class CatalogTest {
   @Test
   void unsupportedArchitectureAndBadNamesAreRefused() throws Exception {
     Path arm =
-        write("{\"kernels\": [{\"name\": \"k\", \"description\": \"d\", \"arch\": \"aarch64\","
-            + " \"sources\": {\"recipe\": {\"debian-package\": \"linux-image-arm64\"}}}]}");
+        write(
+            "{\"kernels\": [{\"name\": \"k\", \"description\": \"d\", \"arch\": \"aarch64\","
+                + " \"sources\": {\"recipe\": {\"debian-package\": \"linux-image-arm64\"}}}]}");
     assertThatThrownBy(() -> Catalog.load(arm))
         .hasMessageContaining("kernels[0].arch 'aarch64' is not supported");
 
     Path upper =
-        write("{\"kernels\": [{\"name\": \"My Kernel\", \"description\": \"d\", \"arch\":"
-            + " \"x86_64\", \"sources\": {\"recipe\": {\"debian-package\": \"x\"}}}]}");
+        write(
+            "{\"kernels\": [{\"name\": \"My Kernel\", \"description\": \"d\", \"arch\":"
+                + " \"x86_64\", \"sources\": {\"recipe\": {\"debian-package\": \"x\"}}}]}");
     assertThatThrownBy(() -> Catalog.load(upper))
         .hasMessageContaining("kernels[0].name 'My Kernel' must be 1-64 of [a-z0-9._-]");
   }

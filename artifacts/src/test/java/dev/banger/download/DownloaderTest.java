@@ -191,8 +191,8 @@ class DownloaderTest {
     URI uri = URI.create("http://127.0.0.1:" + closedPort + "/x");
 
     assertThatThrownBy(
-            () -> downloader.download(request(uri, -1), ProgressListener.NONE,
-                Cancellation.create()))
+            () ->
+                downloader.download(request(uri, -1), ProgressListener.NONE, Cancellation.create()))
         .isInstanceOfSatisfying(
             DownloadException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NETWORK))
         .hasMessageContaining("failed after 4 attempts")
@@ -213,8 +213,7 @@ class DownloaderTest {
                       ProgressListener.NONE,
                       Cancellation.create()))
           .isInstanceOfSatisfying(
-              DownloadException.class,
-              e -> assertThat(e.reason()).isEqualTo(Reason.SIZE_MISMATCH));
+              DownloadException.class, e -> assertThat(e.reason()).isEqualTo(Reason.SIZE_MISMATCH));
       assertThat(files()).isEmpty();
     }
   }
@@ -223,8 +222,7 @@ class DownloaderTest {
   void cancelFlagAbortsATransferBlockedOnASilentServer() throws Exception {
     Cancellation cancellation = Cancellation.create();
     try (TestHttpServer server = new TestHttpServer((exchange, n) -> stall(exchange))) {
-      CompletableFuture<Throwable> outcome =
-          downloadInBackground(server, cancellation, () -> {});
+      CompletableFuture<Throwable> outcome = downloadInBackground(server, cancellation, () -> {});
       awaitPartFile();
 
       cancellation.cancel();
@@ -311,8 +309,7 @@ class DownloaderTest {
               onStart.run();
               try {
                 downloader.download(
-                    request(server.uri("/x"), CONTENT.length), ProgressListener.NONE,
-                    cancellation);
+                    request(server.uri("/x"), CONTENT.length), ProgressListener.NONE, cancellation);
                 outcome.complete(null);
               } catch (Throwable e) {
                 outcome.complete(e);

@@ -57,8 +57,11 @@ final class TestHttpServer implements AutoCloseable {
     int start = 0;
     if (ranges && range != null && range.startsWith("bytes=")) {
       start = Integer.parseInt(range.substring(6, range.indexOf('-')));
-      exchange.getResponseHeaders().add(
-          "Content-Range", "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
+      exchange
+          .getResponseHeaders()
+          .add(
+              "Content-Range",
+              "bytes " + start + "-" + (content.length - 1) + "/" + content.length);
       exchange.getResponseHeaders().add("ETag", "\"v1\"");
       exchange.sendResponseHeaders(206, content.length - start);
     } else {

@@ -156,7 +156,10 @@ class BootFileValidatorTest {
             () ->
                 validator.checkImageFiles(
                     new ImageFiles(
-                        rootfs, kernel, Optional.empty(), Optional.of(modules),
+                        rootfs,
+                        kernel,
+                        Optional.empty(),
+                        Optional.of(modules),
                         Optional.of(missing))))
         .isInstanceOfSatisfying(
             InvalidBootFileException.class,

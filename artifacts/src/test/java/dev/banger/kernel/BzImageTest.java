@@ -98,8 +98,7 @@ class BzImageTest {
   @EnumSource(
       value = PayloadCompression.class,
       names = {"GZIP", "XZ", "ZSTD", "LZ4_LEGACY"})
-  void corruptPayloadIsAClearErrorAndLeavesNoFile(PayloadCompression compression)
-      throws Exception {
+  void corruptPayloadIsAClearErrorAndLeavesNoFile(PayloadCompression compression) throws Exception {
     byte[] elf = TestElf.executable(200_000, true, TestElf.EM_X86_64);
     Path file = bzImage(compression, elf);
     byte[] image = Files.readAllBytes(file);
@@ -163,8 +162,7 @@ class BzImageTest {
 
   @Test
   void cancellationStopsTheExtractionAndLeavesNoFile() throws Exception {
-    Path file =
-        bzImage(PayloadCompression.LZ4_LEGACY, TestElf.executable(1 << 20, true, 62));
+    Path file = bzImage(PayloadCompression.LZ4_LEGACY, TestElf.executable(1 << 20, true, 62));
     Cancellation cancellation = Cancellation.create();
     cancellation.cancel();
 
@@ -181,7 +179,6 @@ class BzImageTest {
         compression == PayloadCompression.GZIP
             ? compressed
             : TestCompressors.withSizeTrailer(compressed, elf.length);
-    return Files.write(
-        temp.resolve("bzImage-" + compression), TestBzImage.build(payload, VERSION));
+    return Files.write(temp.resolve("bzImage-" + compression), TestBzImage.build(payload, VERSION));
   }
 }

@@ -68,8 +68,8 @@ class DebianKernelBuilderTest {
     assertThatThrownBy(
             () ->
                 builder()
-                    .build(DebianCloudKernel.PACKAGE, kernelDir, cancelWhileExtracting,
-                        cancellation))
+                    .build(
+                        DebianCloudKernel.PACKAGE, kernelDir, cancelWhileExtracting, cancellation))
         .isInstanceOf(CancellationException.class);
     assertThat(siblings(kernelDir)).isEmpty();
   }
@@ -82,7 +82,10 @@ class DebianKernelBuilderTest {
     assertThatThrownBy(
             () ->
                 builder()
-                    .build(DebianCloudKernel.PACKAGE, kernelDir, KernelBuildListener.NONE,
+                    .build(
+                        DebianCloudKernel.PACKAGE,
+                        kernelDir,
+                        KernelBuildListener.NONE,
                         Cancellation.create()))
         .isInstanceOf(KernelException.class)
         .hasMessageContaining("'" + kernelDir + "'")
@@ -97,8 +100,11 @@ class DebianKernelBuilderTest {
     assertThatThrownBy(
             () ->
                 builder()
-                    .build("linux-image-banger-no-such-package", kernelDir,
-                        KernelBuildListener.NONE, Cancellation.create()))
+                    .build(
+                        "linux-image-banger-no-such-package",
+                        kernelDir,
+                        KernelBuildListener.NONE,
+                        Cancellation.create()))
         .isInstanceOf(KernelException.class)
         .hasMessageContaining("linux-image-banger-no-such-package");
     assertThat(kernelDir).doesNotExist();

@@ -67,7 +67,10 @@ class DebianPackagesTest {
   void unpacksWithDpkgDeb() throws Exception {
     AptPackage busybox = apt.show("busybox-static", Cancellation.create());
     Path deb =
-        apt.download(busybox, DebianCloudKernel.packageCache(), ProgressListener.NONE,
+        apt.download(
+            busybox,
+            DebianCloudKernel.packageCache(),
+            ProgressListener.NONE,
             Cancellation.create());
 
     apt.unpack(deb, temp.resolve("unpacked"), Cancellation.create());
@@ -87,8 +90,8 @@ class DebianPackagesTest {
   void cancellingARunningUnpackKillsDpkgDeb() throws Exception {
     AptPackage kernel = apt.resolveKernel("linux-image-cloud-amd64", Cancellation.create());
     Path deb =
-        apt.download(kernel, DebianCloudKernel.packageCache(), ProgressListener.NONE,
-            Cancellation.create());
+        apt.download(
+            kernel, DebianCloudKernel.packageCache(), ProgressListener.NONE, Cancellation.create());
     Path target = temp.resolve("unpacked");
     Cancellation cancellation = Cancellation.create();
     List<ProcessHandle> running = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -31,10 +31,12 @@ class InitramfsBuilderTest {
   void tree() throws Exception {
     modules = temp.resolve("modules");
     write("kernel/drivers/virtio/virtio_ring.ko", TestElf.module("virtio_ring", List.of()));
-    write("kernel/drivers/virtio/virtio.ko.xz",
-        TestCompressors.compress(PayloadCompression.XZ,
-            TestElf.module("virtio", List.of("virtio_ring")), temp));
-    write("kernel/drivers/block/virtio_blk.ko",
+    write(
+        "kernel/drivers/virtio/virtio.ko.xz",
+        TestCompressors.compress(
+            PayloadCompression.XZ, TestElf.module("virtio", List.of("virtio_ring")), temp));
+    write(
+        "kernel/drivers/block/virtio_blk.ko",
         TestElf.module("virtio_blk", List.of("virtio", "virtio_ring")));
     ModuleTree.writeModulesDep(modules);
     busybox = Files.write(temp.resolve("busybox"), TestElf.body(4096));
@@ -48,7 +50,8 @@ class InitramfsBuilderTest {
         new InitramfsBuilder()
             .build(busybox, ModuleTree.open(modules), RELEASE, List.of("virtio_blk"), output);
 
-    assertThat(order).extracting(ModuleFile::name)
+    assertThat(order)
+        .extracting(ModuleFile::name)
         .containsExactly("virtio_ring", "virtio", "virtio_blk");
     Map<String, CpioArchiveEntry> entries = new LinkedHashMap<>();
     Map<String, byte[]> contents = new LinkedHashMap<>();
@@ -62,9 +65,15 @@ class InitramfsBuilderTest {
     String base = "lib/modules/" + RELEASE + "/kernel/drivers/";
     assertThat(new String(contents.get(InitramfsBuilder.MODULE_LIST), StandardCharsets.UTF_8))
         .isEqualTo(
-            "virtio_ring /" + base + "virtio/virtio_ring.ko\n"
-                + "virtio /" + base + "virtio/virtio.ko\n"
-                + "virtio_blk /" + base + "block/virtio_blk.ko\n");
+            "virtio_ring /"
+                + base
+                + "virtio/virtio_ring.ko\n"
+                + "virtio /"
+                + base
+                + "virtio/virtio.ko\n"
+                + "virtio_blk /"
+                + base
+                + "block/virtio_blk.ko\n");
     // The xz module is stored decompressed, since busybox insmod may not decompress.
     assertThat(contents.get(base + "virtio/virtio.ko"))
         .isEqualTo(TestElf.module("virtio", List.of("virtio_ring")));
@@ -83,8 +92,8 @@ class InitramfsBuilderTest {
       Files.copy(in, plain);
     }
 
-    Process cpio = new ProcessBuilder("cpio", "-t", "-F", plain.toString())
-        .redirectErrorStream(true).start();
+    Process cpio =
+        new ProcessBuilder("cpio", "-t", "-F", plain.toString()).redirectErrorStream(true).start();
     String listing = new String(cpio.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
     assertThat(cpio.waitFor()).as(listing).isZero();
@@ -96,8 +105,10 @@ class InitramfsBuilderTest {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/shellcheck")), "needs shellcheck");
     Path script = Files.write(temp.resolve("init"), InitramfsBuilder.initScript());
 
-    Process check = new ProcessBuilder("shellcheck", "-s", "sh", script.toString())
-        .redirectErrorStream(true).start();
+    Process check =
+        new ProcessBuilder("shellcheck", "-s", "sh", script.toString())
+            .redirectErrorStream(true)
+            .start();
     String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
     assertThat(check.waitFor()).as(output).isZero();

@@ -40,9 +40,7 @@ class ModuleTreeTest {
     ModuleTree tree = ModuleTree.open(modules);
 
     List<String> order =
-        tree.loadOrder(List.of("virtio_net", "virtio-blk")).stream()
-            .map(ModuleFile::name)
-            .toList();
+        tree.loadOrder(List.of("virtio_net", "virtio-blk")).stream().map(ModuleFile::name).toList();
 
     // modprobe's order: the reverse of each module's modules.dep list, then the module.
     assertThat(order)
@@ -64,8 +62,8 @@ class ModuleTreeTest {
         .containsExactly("virtio_ring");
     assertThat(tree.isBuiltin("ext4")).isTrue();
     assertThatThrownBy(() -> tree.loadOrder(List.of("vsock")))
-        .hasMessageContaining("Module 'vsock' is neither built into the kernel nor present in '"
-            + modules + "'");
+        .hasMessageContaining(
+            "Module 'vsock' is neither built into the kernel nor present in '" + modules + "'");
   }
 
   @Test
@@ -95,9 +93,11 @@ class ModuleTreeTest {
 
   @Test
   void compressedModulesAreReadAndDependOnHyphenatedNames() throws Exception {
-    write("kernel/drivers/char/hw_random/virtio-rng.ko.xz",
+    write(
+        "kernel/drivers/char/hw_random/virtio-rng.ko.xz",
         compress(PayloadCompression.XZ, TestElf.module("virtio_rng", List.of("virtio"))));
-    write("kernel/drivers/virtio/virtio.ko.zst",
+    write(
+        "kernel/drivers/virtio/virtio.ko.zst",
         compress(PayloadCompression.ZSTD, TestElf.module("virtio", List.of())));
 
     ModuleTree.writeModulesDep(modules);
@@ -134,11 +134,13 @@ class ModuleTreeTest {
     write("kernel/drivers/virtio/virtio_ring.ko", TestElf.module("virtio_ring", List.of()));
     write("kernel/drivers/virtio/virtio.ko", TestElf.module("virtio", List.of("virtio_ring")));
     write("kernel/net/core/failover.ko", TestElf.module("failover", List.of()));
-    write("kernel/drivers/net/net_failover.ko",
-        TestElf.module("net_failover", List.of("failover")));
-    write("kernel/drivers/net/virtio_net.ko",
+    write(
+        "kernel/drivers/net/net_failover.ko", TestElf.module("net_failover", List.of("failover")));
+    write(
+        "kernel/drivers/net/virtio_net.ko",
         TestElf.module("virtio_net", List.of("virtio_ring", "virtio", "net_failover")));
-    write("kernel/drivers/block/virtio_blk.ko",
+    write(
+        "kernel/drivers/block/virtio_blk.ko",
         TestElf.module("virtio_blk", List.of("virtio", "virtio_ring")));
     Files.writeString(
         modules.resolve("modules.order"),

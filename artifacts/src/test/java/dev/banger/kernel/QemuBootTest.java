@@ -66,8 +66,7 @@ class QemuBootTest {
     KernelLayout kernel = DebianCloudKernel.layout();
     String shell = "banger-init: dropping to a shell";
 
-    String console =
-        boot(kernel.bzImage(), kernel, "root=/dev/vdz rw banger.rootwait=3", shell);
+    String console = boot(kernel.bzImage(), kernel, "root=/dev/vdz rw banger.rootwait=3", shell);
 
     assertThat(console)
         .contains("banger-init: ERROR: root device /dev/vdz did not appear within 3s")

@@ -23,8 +23,7 @@ final class TestElf {
     int notesOffset = 64 + 2 * 56;
     int notesSize = 20 + (pvh ? 24 : 0);
     int bodyOffset = notesOffset + notesSize;
-    ByteBuffer elf =
-        ByteBuffer.allocate(bodyOffset + bodySize).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer elf = ByteBuffer.allocate(bodyOffset + bodySize).order(ByteOrder.LITTLE_ENDIAN);
     header(elf, 2, machine, 0x100_0000L, 64, 2, 0, 0, 0);
 
     elf.position(64);
@@ -34,8 +33,8 @@ final class TestElf {
     elf.position(notesOffset);
     note(elf, "GNU", 3, new byte[] {1, 2, 3, 4});
     if (pvh) {
-      byte[] entry = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(PVH_ENTRY)
-          .array();
+      byte[] entry =
+          ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(PVH_ENTRY).array();
       note(elf, "Xen", 18, entry);
     }
     elf.put(body(bodySize));
@@ -88,8 +87,14 @@ final class TestElf {
 
   private static void programHeader(ByteBuffer elf, int type, long offset, long size) {
     int start = elf.position();
-    elf.putInt(type).putInt(5).putLong(offset).putLong(0x100_0000L).putLong(0x100_0000L)
-        .putLong(size).putLong(size).putLong(4);
+    elf.putInt(type)
+        .putInt(5)
+        .putLong(offset)
+        .putLong(0x100_0000L)
+        .putLong(0x100_0000L)
+        .putLong(size)
+        .putLong(size)
+        .putLong(4);
     elf.position(start + 56);
   }
 
@@ -115,9 +120,10 @@ final class TestElf {
     byte[] body = new byte[size];
     int position = 0;
     while (position < size) {
-      byte[] word = random.nextInt(8) == 0
-          ? new byte[] {(byte) random.nextInt(256)}
-          : words[random.nextInt(words.length)].getBytes(StandardCharsets.US_ASCII);
+      byte[] word =
+          random.nextInt(8) == 0
+              ? new byte[] {(byte) random.nextInt(256)}
+              : words[random.nextInt(words.length)].getBytes(StandardCharsets.US_ASCII);
       int n = Math.min(word.length, size - position);
       System.arraycopy(word, 0, body, position, n);
       position += n;

@@ -335,11 +335,11 @@ bundle_manifest() {
 
 # Every file the manifest lists is in the bundle with that sha256 and size.
 check_bundle_checksums() {
-  local bundle=$1 path sha size actual
+  local bundle=$1 path sha size actual_sha actual_size
   while read -r path sha size; do
-    actual=$(zstd -q -dc -- "$bundle" | tar -xOf - "$path" | tee >(wc -c >"$SCRATCH_DIR/size") |
-      sha256sum | cut -d' ' -f1)
-    expect_equal "$path $actual $(<"$SCRATCH_DIR/size")" "$path $sha $size" || return 1
+    actual_sha=$(zstd -q -dc -- "$bundle" | tar -xOf - "$path" | sha256sum | cut -d' ' -f1)
+    actual_size=$(zstd -q -dc -- "$bundle" | tar -xOf - "$path" | wc -c)
+    expect_equal "$path $actual_sha $actual_size" "$path $sha $size" || return 1
   done < <(bundle_manifest "$bundle" | jq -r '.files[] | "\(.path) \(.sha256) \(.size)"')
 }
 

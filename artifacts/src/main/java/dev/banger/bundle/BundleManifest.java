@@ -87,6 +87,35 @@ public record BundleManifest(BundleMetadata metadata, List<BundleFile> files) {
    *     that could escape, a bad checksum
    */
   public static BundleManifest parse(byte[] json, String source) throws BundleException {
+    JsonNode root = readObject(json, source);
+    int format = root.path("format").asInt(-1);
+    if (format != FORMAT) {
+      throw new BundleException(
+          "The manifest of bundle %s has format %s, this banger reads format %d"
+              .formatted(source, root.path("format"), FORMAT));
+    }
+    BundleKind kind = BundleKind.fromJson(text(root, "kind"));
+    if (kind == null) {
+      throw new BundleException(
+          "The manifest of bundle %s has kind %s, expected \"image\" or \"kernel\""
+              .formatted(source, root.path("kind")));
+    }
+    Optional<String> kernel =
+        root.has("kernel") ? Optional.of(text(root, "kernel")) : Optional.empty();
+    BundleMetadata metadata =
+        new BundleMetadata(
+            text(root, "name"), kind, text(root, "version"), text(root, "arch"), kernel);
+    List<BundleFile> files = parseFiles(root.path("files"), source);
+    List<String> problems = problems(metadata, files);
+    if (!problems.isEmpty()) {
+      throw new BundleException(
+          "The manifest of bundle " + source + " is invalid: " + String.join("; ", problems));
+    }
+    return new BundleManifest(metadata, files);
+  }
+
+  /** Parses {@code json} into an object with only the known fields. */
+  private static JsonNode readObject(byte[] json, String source) throws BundleException {
     JsonNode root;
     try {
       root = JSON.readTree(json);
@@ -103,39 +132,7 @@ public record BundleManifest(BundleMetadata metadata, List<BundleFile> files) {
             "The manifest of bundle " + source + " has an unknown field '" + field.getKey() + "'");
       }
     }
-    int format = root.path("format").asInt(-1);
-    if (format != FORMAT) {
-      throw new BundleException(
-          "The manifest of bundle "
-              + source
-              + " has format "
-              + root.path("format")
-              + ", this banger reads format "
-              + FORMAT);
-    }
-    BundleKind kind = BundleKind.fromJson(text(root, "kind"));
-    if (kind == null) {
-      throw new BundleException(
-          "The manifest of bundle "
-              + source
-              + " has kind "
-              + root.path("kind")
-              + ", expected \"image\" or \"kernel\"");
-    }
-    BundleMetadata metadata =
-        new BundleMetadata(
-            text(root, "name"),
-            kind,
-            text(root, "version"),
-            text(root, "arch"),
-            root.has("kernel") ? Optional.of(text(root, "kernel")) : Optional.empty());
-    List<BundleFile> files = parseFiles(root.path("files"), source);
-    List<String> problems = problems(metadata, files);
-    if (!problems.isEmpty()) {
-      throw new BundleException(
-          "The manifest of bundle " + source + " is invalid: " + String.join("; ", problems));
-    }
-    return new BundleManifest(metadata, files);
+    return root;
   }
 
   private static List<BundleFile> parseFiles(JsonNode node, String source) throws BundleException {

@@ -100,52 +100,53 @@ public final class DebianPackages {
     Path deb = directory.resolve(pkg.debFileName());
     try {
       Files.createDirectories(directory);
-      if (Files.isRegularFile(deb) && sha256(deb).equals(pkg.sha256())) {
+      if (isVerified(deb, pkg)) {
         LOG.debug("Reusing '{}', its SHA-256 matches the package lists", deb);
         progress.progress(pkg.size(), pkg.size());
         return deb;
       }
       Files.deleteIfExists(deb);
-      HostProcess.run(
-          List.of("apt-get", "download", "-q", pkg.name() + "=" + pkg.version()),
-          directory,
-          DOWNLOAD_TIMEOUT,
-          cancellation,
-          () -> progress.progress(sizeOf(deb), pkg.size()));
-      if (!Files.isRegularFile(deb)) {
-        throw new KernelException(
-            "apt-get download of '"
-                + pkg.name()
-                + "="
-                + pkg.version()
-                + "' did not produce '"
-                + deb
-                + "'");
-      }
-      String actual = sha256(deb);
-      if (!actual.equals(pkg.sha256())) {
-        Files.deleteIfExists(deb);
-        throw new KernelException(
-            "Downloaded '"
-                + deb
-                + "' has SHA-256 "
-                + actual
-                + " but the package lists say "
-                + pkg.sha256());
-      }
+      fetch(pkg, directory, deb, progress, cancellation);
       return deb;
     } catch (IOException e) {
       throw new KernelException(
-          "Cannot download package '"
-              + pkg.name()
-              + "' into '"
-              + directory
-              + "': "
-              + e.getMessage(),
+          "Cannot download package '%s' into '%s': %s"
+              .formatted(pkg.name(), directory, e.getMessage()),
           e);
     } catch (CancellationException e) {
       deleteQuietly(deb);
       throw e;
+    }
+  }
+
+  private static boolean isVerified(Path deb, AptPackage pkg) throws IOException {
+    return Files.isRegularFile(deb) && sha256(deb).equals(pkg.sha256());
+  }
+
+  private static void fetch(
+      AptPackage pkg,
+      Path directory,
+      Path deb,
+      ProgressListener progress,
+      Cancellation cancellation)
+      throws KernelException, IOException {
+    String spec = pkg.name() + "=" + pkg.version();
+    HostProcess.run(
+        List.of("apt-get", "download", "-q", spec),
+        directory,
+        DOWNLOAD_TIMEOUT,
+        cancellation,
+        () -> progress.progress(sizeOf(deb), pkg.size()));
+    if (!Files.isRegularFile(deb)) {
+      throw new KernelException(
+          "apt-get download of '%s' did not produce '%s'".formatted(spec, deb));
+    }
+    String actual = sha256(deb);
+    if (!actual.equals(pkg.sha256())) {
+      Files.deleteIfExists(deb);
+      throw new KernelException(
+          "Downloaded '%s' has SHA-256 %s but the package lists say %s"
+              .formatted(deb, actual, pkg.sha256()));
     }
   }
 

@@ -250,7 +250,7 @@ check_guest() {
       systemctl show -p NRestarts --value banger-vsock-agent.service' | paste -sd' ' -)" \
     "active 0"
   check "guest: SSH host keys were generated at first boot" \
-    guest test -s /etc/ssh/ssh_host_ed25519_key -a -s /etc/ssh/ssh_host_rsa_key
+    guest test -s /etc/ssh/ssh_host_ed25519_key -a -s /etc/ssh/ssh_host_ecdsa_key
   check "guest: the machine-id was generated at first boot" \
     grep -qE '^[0-9a-f]{32}$' <(guest cat /etc/machine-id)
   # The fstab entry gives udev 2 s to announce vdb; under TCG that can pass before udev is done,

@@ -202,7 +202,7 @@ test_system_files() {
   check "fstab mounts /dev/vda as ext4 root" grep -qE '^/dev/vda[[:space:]]+/[[:space:]]+ext4' \
     <(fs_cat /etc/fstab)
   check "fstab mounts /dev/vdb on /work without blocking boot" grep -qE \
-    '^/dev/vdb[[:space:]]+/work[[:space:]]+ext4[[:space:]]+.*nofail.*x-systemd.device-timeout=2s' \
+    '^/dev/vdb[[:space:]]+/work[[:space:]]+ext4[[:space:]]+.*nofail.*x-systemd.device-timeout=10s' \
     <(fs_cat /etc/fstab)
   check "/etc/resolv.conf is a plain file" expect_equal \
     "$(fs_mode_and_type /etc/resolv.conf | cut -d' ' -f1)" regular

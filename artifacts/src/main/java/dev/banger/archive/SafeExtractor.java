@@ -212,24 +212,8 @@ public final class SafeExtractor {
         }
         throw refuse(entry.getName(), "its path names the extraction root itself");
       }
-      if (++entries > limits.maxEntries()) {
-        throw refuse(name, "the archive has more than " + limits.maxEntries() + " entries");
-      }
-      long size = kind == Kind.FILE ? entry.getSize() : 0;
-      if (size > limits.maxTotalBytes() - bytes) {
-        throw refuse(
-            name,
-            "it would bring the content past the limit of " + limits.maxTotalBytes() + " bytes");
-      }
-      String linkTarget = kind == Kind.SYMLINK || kind == Kind.HARDLINK ? entry.getLinkName() : "";
-      ArchiveEntryInfo info =
-          new ArchiveEntryInfo(
-              name,
-              kind,
-              size,
-              linkTarget,
-              entry.getMode() & 0777,
-              entry.getLastModifiedTime().toInstant());
+      ArchiveEntryInfo info = describe(entry, name, kind);
+      checkLimits(info);
       ContentCheck check = verifier.begin(info);
       Path target = root.resolve(name);
       switch (kind) {
@@ -237,6 +221,28 @@ public final class SafeExtractor {
         case FILE -> writeFile(tar, info, target, check);
         case SYMLINK -> writeSymlink(info, target);
         case HARDLINK -> writeHardLink(info, target);
+      }
+    }
+
+    private static ArchiveEntryInfo describe(TarArchiveEntry entry, String name, Kind kind) {
+      boolean link = kind == Kind.SYMLINK || kind == Kind.HARDLINK;
+      return new ArchiveEntryInfo(
+          name,
+          kind,
+          kind == Kind.FILE ? entry.getSize() : 0,
+          link ? entry.getLinkName() : "",
+          entry.getMode() & 0777,
+          entry.getLastModifiedTime().toInstant());
+    }
+
+    private void checkLimits(ArchiveEntryInfo info) throws ArchiveExtractionException {
+      if (++entries > limits.maxEntries()) {
+        throw refuse(info.path(), "the archive has more than " + limits.maxEntries() + " entries");
+      }
+      if (info.size() > limits.maxTotalBytes() - bytes) {
+        throw refuse(
+            info.path(),
+            "it would bring the content past the limit of " + limits.maxTotalBytes() + " bytes");
       }
     }
 

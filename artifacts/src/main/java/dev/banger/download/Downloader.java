@@ -215,14 +215,8 @@ public final class Downloader {
           if (attempts >= maxAttempts) {
             throw new DownloadException(
                 Reason.NETWORK,
-                "Download of "
-                    + request.uri()
-                    + " to '"
-                    + request.target()
-                    + "' failed after "
-                    + attempts
-                    + " attempts: "
-                    + failure.getMessage(),
+                "Download of %s to '%s' failed after %d attempts: %s"
+                    .formatted(request.uri(), request.target(), attempts, failure.getMessage()),
                 failure.getCause() == null ? failure : failure.getCause());
           }
           Duration pause = backoff(attempts);
@@ -270,19 +264,21 @@ public final class Downloader {
 
     /** Decides from the status what the body holds; returns the bytes it should carry. */
     private long acceptResponse(HttpResponse<InputStream> response)
-        throws DownloadException, RetryableFailure, IOException {
+        throws DownloadException, RetryableFailure {
       int status = response.statusCode();
       long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-      if (status == 206 && written > 0 && rangeStart(response) == written) {
-        resumed = true;
-        LOG.debug("Resuming {} at byte {}", request.uri(), written);
-        return length;
-      }
-      if (status == 200 || status == 206) {
-        if (status == 206) {
-          throw new RetryableFailure("the server answered a range that was not asked for", null);
+      if (status == 206) {
+        if (written > 0 && rangeStart(response) == written) {
+          resumed = true;
+          LOG.debug("Resuming {} at byte {}", request.uri(), written);
+          return length;
         }
-        restart(response);
+        // A range we did not ask for: the next attempt asks for the whole file.
+        restart(Optional.empty());
+        throw new RetryableFailure("the server answered a range that was not asked for", null);
+      }
+      if (status == 200) {
+        restart(validatorOf(response));
         return length;
       }
       if (status >= 500 || status == 408 || status == 429 || status == 416) {
@@ -293,18 +289,21 @@ public final class Downloader {
           "Download of " + request.uri() + " failed: the server answered HTTP " + status);
     }
 
-    private void restart(HttpResponse<InputStream> response) throws DownloadException {
+    private static Optional<String> validatorOf(HttpResponse<InputStream> response) {
+      return response
+          .headers()
+          .firstValue("ETag")
+          .filter(tag -> !tag.startsWith("W/"))
+          .or(() -> response.headers().firstValue("Last-Modified"));
+    }
+
+    private void restart(Optional<String> newValidator) throws DownloadException {
       if (written > 0) {
-        LOG.debug("Server sent {} in full; starting over", request.uri());
+        LOG.debug("Starting {} over from its first byte", request.uri());
       }
       written = 0;
       digest = newDigest();
-      validator =
-          response
-              .headers()
-              .firstValue("ETag")
-              .filter(tag -> !tag.startsWith("W/"))
-              .or(() -> response.headers().firstValue("Last-Modified"));
+      validator = newValidator;
       try (RandomAccessFile file = openPart()) {
         file.setLength(0);
       } catch (IOException e) {

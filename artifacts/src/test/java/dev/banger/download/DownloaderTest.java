@@ -139,6 +139,36 @@ class DownloaderTest {
   }
 
   @Test
+  void rangeAnswerAtTheWrongOffsetMakesTheNextAttemptStartOver() throws Exception {
+    try (TestHttpServer server =
+        new TestHttpServer(
+            (exchange, n) -> {
+              switch (n) {
+                case 1 -> TestHttpServer.cut(exchange, CONTENT, 300_000);
+                case 2 -> {
+                  exchange.getResponseHeaders().add("Content-Range", "bytes 7-9/" + CONTENT.length);
+                  exchange.sendResponseHeaders(206, 3);
+                  try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(CONTENT, 7, 3);
+                  }
+                }
+                default -> TestHttpServer.serve(exchange, CONTENT, true);
+              }
+            })) {
+
+      DownloadResult result =
+          downloader.download(
+              request(server.uri("/x"), CONTENT.length),
+              ProgressListener.NONE,
+              Cancellation.create());
+
+      assertThat(result.attempts()).isEqualTo(3);
+      assertThat(server.ranges().get(2)).isEmpty();
+      assertThat(Files.readAllBytes(target())).isEqualTo(CONTENT);
+    }
+  }
+
+  @Test
   void wrongBytesAreRefusedAndTheOldFileIsKept() throws Exception {
     Files.writeString(target(), "previous version");
     byte[] wrong = content(CONTENT.length);

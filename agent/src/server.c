@@ -927,7 +927,12 @@ static void reap(struct server *s) {
             continue;
         }
         struct channel *ch = find_by_pid(s, pid);
-        if (ch == NULL) continue; /* an orphan we inherited, or an aborted channel's process */
+        if (ch == NULL) {
+            /* An orphan we inherited, or the process of a channel that was aborted. */
+            log_msg(LOG_DEBUG, "pid %d %s %d", (int)pid,
+                    signaled ? "killed by signal" : "exited with status", value);
+            continue;
+        }
         ch->exited = true;
         ch->exit_how = signaled ? EXIT_SIGNAL : EXIT_CODE;
         ch->exit_value = value;

@@ -18,8 +18,11 @@ import java.util.Map;
  * @param stateDir the SQLite store, images, kernels and VM disks
  * @param runtimeDir the daemon socket, lock, pid file and per-VM sockets
  * @param configDir config.toml, the user catalog and the managed SSH key
+ * @param cacheDir downloads and build caches that can be rebuilt (Debian packages, the
+ *     debootstrap result); {@code /var/cache/banger} as root, else {@code
+ *     $XDG_CACHE_HOME/banger}; {@code BANGER_CACHE_DIR} overrides it
  */
-public record Locations(Path stateDir, Path runtimeDir, Path configDir) {
+public record Locations(Path stateDir, Path runtimeDir, Path configDir, Path cacheDir) {
 
   /** Locations for the current user and environment. */
   public static Locations detect() {
@@ -45,7 +48,13 @@ public record Locations(Path stateDir, Path runtimeDir, Path configDir) {
     Path config =
         override(env, "BANGER_CONFIG_DIR")
             .orElse(xdg(env, "XDG_CONFIG_HOME", home.resolve(".config")).resolve("banger"));
-    return new Locations(state, runtime, config);
+    Path cache =
+        override(env, "BANGER_CACHE_DIR")
+            .orElse(
+                root
+                    ? Path.of("/var/cache/banger")
+                    : xdg(env, "XDG_CACHE_HOME", home.resolve(".cache")).resolve("banger"));
+    return new Locations(state, runtime, config, cache);
   }
 
   /** The daemon's API socket. */

@@ -63,9 +63,10 @@ public final class Daemon implements AutoCloseable {
     this.store = store;
     this.operations = new OperationManager(store);
     Catalogs catalogs = new BuiltInCatalogs();
-    this.kernels = new KernelService(store, operations, catalogs, locations.stateDir());
+    this.kernels = new KernelService(store, operations, catalogs, locations.stateDir(),
+        locations.cacheDir());
     this.images = new ImageService(store, kernels, operations, catalogs, locations.stateDir(),
-        agentBinary());
+        locations.cacheDir(), agentBinary());
     this.vms = new VmService(store, images, kernels, config, locations.stateDir(),
         locations.runtimeDir(), locations.configDir());
   }

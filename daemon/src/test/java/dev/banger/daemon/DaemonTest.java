@@ -29,7 +29,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 /** The whole daemon in a temporary state directory: real Jetty, real socket, real SQLite. */
 class DaemonTest {
   private static Locations locations(Path dir) throws IOException {
-    Locations l = new Locations(dir.resolve("state"), dir.resolve("run"), dir.resolve("config"));
+    Locations l = new Locations(dir.resolve("state"), dir.resolve("run"), dir.resolve("config"),
+        dir.resolve("cache"));
     Files.createDirectories(l.stateDir());
     Files.createDirectories(l.runtimeDir());
     return l;

@@ -23,6 +23,7 @@ final class Banger implements AutoCloseable {
   private final Path bin;
   private final Path root;
   private final List<String> prefix;
+  private long timeoutSeconds = 120;
 
   Banger(Path root) {
     this(root, List.of());
@@ -40,6 +41,12 @@ final class Banger implements AutoCloseable {
     this.prefix = prefix;
   }
 
+  /** Allows each later call up to {@code seconds} (image pulls on a fresh machine are slow). */
+  Banger timeout(long seconds) {
+    this.timeoutSeconds = seconds;
+    return this;
+  }
+
   Path stateDir() {
     return root.resolve("state");
   }
@@ -50,6 +57,15 @@ final class Banger implements AutoCloseable {
 
   Path configDir() {
     return root.resolve("config");
+  }
+
+  /**
+   * Downloads and build caches shared by every test run on this machine (Debian packages, the
+   * debootstrap result), outside the checkout, so reruns are fast; deleting it rebuilds all.
+   */
+  static Path cacheDir() {
+    return Path.of(System.getenv().getOrDefault("BANGER_TEST_CACHE", "/var/cache/banger-test"),
+        "daemon-cache");
   }
 
   Path socket() {
@@ -72,8 +88,9 @@ final class Banger implements AutoCloseable {
       env.put("BANGER_STATE_DIR", stateDir().toString());
       env.put("BANGER_RUNTIME_DIR", runtimeDir().toString());
       env.put("BANGER_CONFIG_DIR", configDir().toString());
+      env.put("BANGER_CACHE_DIR", cacheDir().toString());
       Process p = pb.start();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException("banger " + String.join(" ", args) + " hung");
       }

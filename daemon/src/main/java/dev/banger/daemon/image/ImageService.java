@@ -45,20 +45,24 @@ public final class ImageService {
   private final Path cacheDir;
   private final Path agentBinary;
 
-  /** A service storing images under {@code stateDir}, installing {@code agentBinary}. */
+  /**
+   * A service storing images under {@code stateDir}, caching recipe downloads in {@code
+   * cacheDir} and installing {@code agentBinary} into the images it builds.
+   */
   public ImageService(
       Store store,
       KernelService kernels,
       OperationManager operations,
       Catalogs catalogs,
       Path stateDir,
+      Path cacheDir,
       Path agentBinary) {
     this.images = new ImageRepository(store);
     this.kernels = kernels;
     this.operations = operations;
     this.catalogs = catalogs;
     this.imagesDir = stateDir.resolve("images");
-    this.cacheDir = stateDir.resolve("cache");
+    this.cacheDir = cacheDir;
     this.agentBinary = agentBinary;
   }
 

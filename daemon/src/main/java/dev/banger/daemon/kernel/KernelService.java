@@ -45,15 +45,16 @@ public final class KernelService {
   private final Path kernelsDir;
   private final Path packageCache;
 
-  /** A service storing kernels under {@code stateDir}. */
+  /** A service storing kernels under {@code stateDir}, caching packages in {@code cacheDir}. */
   public KernelService(
-      Store store, OperationManager operations, Catalogs catalogs, Path stateDir) {
+      Store store, OperationManager operations, Catalogs catalogs, Path stateDir,
+      Path cacheDir) {
     this.kernels = new KernelRepository(store);
     this.store = store;
     this.operations = operations;
     this.catalogs = catalogs;
     this.kernelsDir = stateDir.resolve("kernels");
-    this.packageCache = stateDir.resolve("cache/debs");
+    this.packageCache = cacheDir.resolve("debs");
   }
 
   /** Every registered kernel. */

@@ -10,6 +10,8 @@ import dev.banger.network.NetworkException;
 import dev.banger.network.NetworkSettings;
 import dev.banger.network.Subnet;
 import dev.banger.vmm.VmmDriver;
+import dev.banger.vmm.VmmException;
+import dev.banger.vmm.firecracker.FirecrackerDriver;
 import dev.banger.vmm.VmmSpec;
 import dev.banger.vmm.qemu.QemuDriver;
 import java.nio.file.Path;
@@ -20,7 +22,8 @@ import java.util.Optional;
  * whether VMs get bridged networking (root or CAP_NET_ADMIN) or QEMU user-mode networking.
  * Thread-safe after construction.
  */
-final class VmHost {
+final class VmHost implements AutoCloseable {
+  private final java.util.Map<String, VmmDriver> drivers = new java.util.HashMap<>();
   private final Config config;
   private final boolean kvmUsable;
   private final Optional<BridgedNetwork> bridged;
@@ -55,12 +58,33 @@ final class VmHost {
     return bridged;
   }
 
-  VmmDriver driver(String vmm) {
-    if (QemuDriver.NAME.equals(vmm)) {
-      return new QemuDriver();
+  /** The driver for {@code vmm}, made once and shared by every VM of this daemon. */
+  synchronized VmmDriver driver(String vmm) throws VmmException {
+    VmmDriver d = drivers.get(vmm);
+    if (d == null) {
+      d = switch (vmm) {
+        case QemuDriver.NAME -> new QemuDriver();
+        case FirecrackerDriver.NAME -> new FirecrackerDriver(
+            FirecrackerDriver.Timeouts.defaults());
+        default -> throw new dev.banger.daemon.http.ApiException(
+            dev.banger.api.ErrorCode.BAD_REQUEST, "unknown VMM '" + vmm
+                + "': use firecracker or qemu");
+      };
+      drivers.put(vmm, d);
     }
-    throw new dev.banger.daemon.http.ApiException(dev.banger.api.ErrorCode.HOST_UNSUPPORTED,
-        "the Firecracker driver is not available in this bangerd; use --vmm qemu");
+    return d;
+  }
+
+  /** Firecracker's jailer, when {@code jailer_bin} is configured: the VMM runs as root. */
+  Optional<VmmSpec.Jailer> jailer(Path chrootBase) {
+    return config.jailerBin().map(bin -> new VmmSpec.Jailer(
+        bin.contains("/") ? Path.of(bin) : findOnPath(bin), 0, 0, chrootBase));
+  }
+
+  @Override
+  public synchronized void close() {
+    drivers.values().forEach(VmmDriver::close);
+    drivers.clear();
   }
 
   Path vmmBinary(String vmm) {

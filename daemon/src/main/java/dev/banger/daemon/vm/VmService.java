@@ -60,6 +60,9 @@ public final class VmService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VmService.class);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
+  /** The vsock port the agent listens on (docs/guest-boot-contract.md). */
+  static final int AGENT_VSOCK_PORT = 10789;
+
   private final VmRepository vms;
   private final ImageService images;
   private final KernelService kernels;
@@ -238,8 +241,10 @@ public final class VmService implements AutoCloseable {
     List<String> args = new ArrayList<>(List.of("root=/dev/vda", "rw", "rootfstype=ext4",
         "banger.work=/dev/vdb", "banger.ip=" + r.address(), "banger.gw=" + r.gateway(),
         "banger.dns=" + ("user".equals(r.network()) ? UserModeNetwork.DNS : config.dns()),
-        "banger.hostname=" + vm.name(), "banger.agent=serial", "banger.vm=" + vm.id()));
-    Path kernelImage = "firecracker".equals(vm.vmm()) || kernel.bzImage().isEmpty()
+        "banger.hostname=" + vm.name(), "banger.vm=" + vm.id()));
+    boolean firecracker = "firecracker".equals(vm.vmm());
+    args.add(firecracker ? "banger.agent=vsock" : "banger.agent=serial");
+    Path kernelImage = firecracker || kernel.bzImage().isEmpty()
         ? Path.of(kernel.vmlinux()) : Path.of(kernel.bzImage());
     VmmSpec.Builder b = VmmSpec.builder(vm.id())
         .vcpus(vm.cpus())
@@ -255,6 +260,10 @@ public final class VmService implements AutoCloseable {
     if (!kernel.initrd().isEmpty()) {
       b.initrd(Path.of(kernel.initrd()));
     }
+    if (firecracker) {
+      b.vsock(new VmmSpec.Vsock(guestCid(vm.id()), AGENT_VSOCK_PORT));
+      host.jailer(runtimeVmsDir.resolve("jail")).ifPresent(b::jailer);
+    }
     dev.banger.vmm.MacAddress mac = new dev.banger.vmm.MacAddress(
         MacAddress.forVm(vm.id()).toString());
     if ("user".equals(r.network())) {
@@ -264,6 +273,11 @@ public final class VmService implements AutoCloseable {
       b.network(new VmmSpec.Tap(r.tap(), mac));
     }
     return b.build();
+  }
+
+  /** A guest CID from the VM id: above the reserved 0-2, stable for the VM. */
+  static long guestCid(String id) {
+    return 3 + Long.parseLong(id.substring(0, 7), 16);
   }
 
   /** Records the VMM's exit as stopped (expected) or crashed (not), within a second. */
@@ -482,6 +496,7 @@ public final class VmService implements AutoCloseable {
   @Override
   public void close() {
     agents.close();
+    host.close();
   }
 
   /** One step that removes something a create made. */

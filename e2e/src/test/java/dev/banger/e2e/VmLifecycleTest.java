@@ -1,0 +1,220 @@
+package dev.banger.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Boots the golden Debian image under QEMU (software emulation on these machines) through the
+ * built programs. One state directory for the class: the first test pulls the image and its
+ * kernel into it from nothing (packages and the debootstrap result come from the shared test
+ * cache when present). Every test removes the VMs it made; the last checks that nothing of
+ * them is left on the host.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class VmLifecycleTest {
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static Path dir;
+  private static Banger banger;
+
+  @BeforeAll
+  static void start() throws Exception {
+    dir = Files.createTempDirectory("banger-vm-e2e");
+    banger = new Banger(dir).timeout(1800);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    banger.run("vm", "rm", "-f", "e2e-cycle", "e2e-crash", "e2e-adopt");
+    banger.close();
+  }
+
+  private static JsonNode vm(String name) throws Exception {
+    Banger.Result r = banger.run("vm", "show", name, "-o", "json");
+    assertThat(r.exit()).as(r.err()).isZero();
+    return JSON.readTree(r.out());
+  }
+
+  @Test
+  @Order(1)
+  void imagePullOnACleanStateRegistersTheImageAndItsKernel() throws Exception {
+    Banger.Result r = banger.run("image", "pull", "debian-bookworm");
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("image debian-bookworm", "is ready (kernel debian-cloud)");
+    JsonNode image = JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json")
+        .out());
+    assertThat(image.path("managed").asBoolean()).isTrue();
+    assertThat(Path.of(image.path("rootfs").asString())).isRegularFile();
+    JsonNode kernel = JSON.readTree(banger.run("kernel", "show", "debian-cloud", "-o", "json")
+        .out());
+    assertThat(kernel.path("release").asString()).matches("6\\.1\\..*-cloud-amd64");
+    assertThat(kernel.path("facts").path("pvhNote").asString()).isEqualTo("true");
+    assertThat(Path.of(kernel.path("vmlinux").asString())).isRegularFile();
+    assertThat(Path.of(kernel.path("initrd").asString())).isRegularFile();
+  }
+
+  @Test
+  @Order(2)
+  void vmRunRmPrintsDebianTwelveAndExitsZero() throws Exception {
+    Banger.Result r = banger.run("vm", "run", "--rm", "--", "cat", "/etc/os-release");
+
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("VERSION_ID=\"12\"", "Debian GNU/Linux 12 (bookworm)");
+    assertThat(JSON.readTree(banger.run("vm", "ls", "-o", "json").out())).isEmpty();
+  }
+
+  @Test
+  @Order(3)
+  void vmRunPassesTheCommandsExitStatus() throws Exception {
+    Banger.Result r = banger.run("vm", "run", "--rm", "--", "sh", "-c", "echo out; echo err >&2;"
+        + " exit 7");
+
+    assertThat(r.exit()).isEqualTo(7);
+    assertThat(r.out()).isEqualTo("out\n");
+    assertThat(r.err()).contains("err");
+  }
+
+  @Test
+  @Order(4)
+  void createStartSshStopStartExecRm() throws Exception {
+    assertThat(banger.run("vm", "create", "--name", "e2e-cycle", "--memory", "768M").exit())
+        .isZero();
+    assertThat(vm("e2e-cycle").path("state").asString()).isEqualTo("created");
+
+    assertThat(banger.run("vm", "start", "e2e-cycle").out()).isEqualTo("e2e-cycle running\n");
+    Banger.Result ssh = banger.run("vm", "ssh", "e2e-cycle", "--", "systemctl",
+        "is-active", "multi-user.target", "ssh.service");
+    assertThat(ssh.exit()).as(ssh.err()).isZero();
+    assertThat(ssh.out()).isEqualTo("active\nactive\n");
+    assertThat(banger.stateDir().resolve("vms").resolve(vm("e2e-cycle").path("id").asString())
+        .resolve("known_hosts")).isRegularFile();
+
+    assertThat(banger.run("vm", "stop", "e2e-cycle").out()).isEqualTo("e2e-cycle stopped\n");
+    assertThat(banger.run("vm", "start", "e2e-cycle").exit()).isZero();
+    Banger.Result exec = banger.run("vm", "exec", "e2e-cycle", "--", "hostname");
+    assertThat(exec.out()).isEqualTo("e2e-cycle\n");
+
+    Banger.Result refused = banger.run("vm", "rm", "e2e-cycle");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("stop it first or use -f");
+    assertThat(banger.run("vm", "rm", "-f", "e2e-cycle").exit()).isZero();
+    assertThat(banger.run("vm", "show", "e2e-cycle").exit()).isEqualTo(1);
+  }
+
+  @Test
+  @Order(5)
+  void aKilledDaemonRestartsAndReadoptsTheRunningVm() throws Exception {
+    assertThat(banger.run("vm", "run", "--detach", "--name", "e2e-adopt").exit()).isZero();
+    long vmmPid = vm("e2e-adopt").path("pid").asLong();
+    ProcessHandle daemon = ProcessHandle.of(banger.daemonPid()).orElseThrow();
+
+    daemon.destroyForcibly();
+    daemon.onExit().get();
+
+    JsonNode after = vm("e2e-adopt");
+    assertThat(after.path("state").asString()).isEqualTo("running");
+    assertThat(after.path("pid").asLong()).isEqualTo(vmmPid);
+    Banger.Result exec = banger.run("vm", "exec", "e2e-adopt", "--", "cat", "/proc/version");
+    assertThat(exec.exit()).as(exec.err()).isZero();
+    assertThat(exec.out()).startsWith("Linux version 6.1");
+    assertThat(banger.run("vm", "rm", "-f", "e2e-adopt").exit()).isZero();
+  }
+
+  @Test
+  @Order(6)
+  void aKilledVmmShowsTheVmCrashedWithinASecond() throws Exception {
+    assertThat(banger.run("vm", "run", "--detach", "--name", "e2e-crash").exit()).isZero();
+    ProcessHandle vmm = ProcessHandle.of(vm("e2e-crash").path("pid").asLong()).orElseThrow();
+
+    vmm.destroyForcibly();
+    vmm.onExit().get();
+    long deadline = System.nanoTime() + 1_000_000_000L;
+    String state = "";
+    while (System.nanoTime() < deadline && !"crashed".equals(state)) {
+      state = vm("e2e-crash").path("state").asString();
+    }
+
+    assertThat(state).isEqualTo("crashed");
+    assertThat(vm("e2e-crash").path("stateReason").asString()).contains("exited unexpectedly");
+    assertThat(banger.run("vm", "rm", "e2e-crash").exit()).isZero();
+  }
+
+  @Test
+  @Order(7)
+  void badSizesAreRefusedWithClearErrorsAndLeaveNothing() throws Exception {
+    Banger.Result cpus = banger.run("vm", "create", "--cpus", "64");
+    assertThat(cpus.exit()).isEqualTo(1);
+    assertThat(cpus.err()).contains("invalid --cpus 64: use 1 to 32");
+    assertThat(banger.run("vm", "create", "--memory", "64M").err())
+        .contains("invalid --memory 64M: a VM needs at least 128M");
+    assertThat(banger.run("vm", "create", "--disk", "1M").err())
+        .contains("invalid --disk 1M: the work disk needs at least 64M");
+    Banger.Result image = banger.run("vm", "create", "no-such-image");
+    assertThat(image.err()).contains("no image named 'no-such-image'", "debian-bookworm");
+    assertThat(JSON.readTree(banger.run("vm", "ls", "-o", "json").out())).isEmpty();
+  }
+
+  @Test
+  @Order(8)
+  void twentyCreateStartRmCyclesLeaveNothingBehind() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      String name = "e2e-leak-" + i;
+      Banger.Result create = banger.run("vm", "create", "--name", name);
+      assertThat(create.exit()).as(create.err()).isZero();
+      if (i % 4 == 0) {
+        assertThat(banger.run("vm", "start", "--no-wait", name).exit()).isZero();
+      }
+      assertThat(banger.run("vm", "rm", "-f", name).exit()).isZero();
+    }
+
+    assertThat(JSON.readTree(banger.run("vm", "ls", "-o", "json").out())).isEmpty();
+    HostListing.assertNoLeftovers(banger);
+  }
+
+  /** Lists what VMs leave on a host: TAPs, loop devices, VMM processes, sockets and files. */
+  static final class HostListing {
+    static void assertNoLeftovers(Banger banger) throws Exception {
+      assertThat(command("ip", "-o", "link", "show")).as("TAP devices").doesNotContain("bgr-");
+      assertThat(command("losetup", "-l", "-n")).as("loop devices")
+          .doesNotContain(banger.stateDir().toString());
+      assertThat(ProcessHandle.allProcesses()
+              .map(p -> p.info().commandLine().orElse(""))
+              .filter(c -> c.contains(banger.stateDir().toString())
+                  || c.contains(banger.runtimeDir().toString()))
+              .toList())
+          .as("VMM processes").isEmpty();
+      assertThat(list(banger.stateDir().resolve("vms"))).as("VM files").isEmpty();
+      assertThat(list(banger.runtimeDir().resolve("vms"))).as("VM sockets").isEmpty();
+    }
+
+    private static List<Path> list(Path dir) throws Exception {
+      if (!Files.exists(dir)) {
+        return List.of();
+      }
+      try (Stream<Path> s = Files.list(dir)) {
+        return s.toList();
+      }
+    }
+
+    private static String command(String... argv) throws Exception {
+      Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(),
+          java.nio.charset.StandardCharsets.UTF_8);
+      p.waitFor();
+      return out;
+    }
+  }
+}

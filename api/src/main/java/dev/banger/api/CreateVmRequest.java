@@ -1,8 +1,7 @@
 package dev.banger.api;
 
 /**
- * Creates a VM (and starts it when {@code start} is true). Null fields take the config's
- * defaults.
+ * Creates a VM (and starts it when {@code start} is true). Null fields take the config's defaults.
  *
  * @param name a unique name, or null for a generated one
  * @param image the image name, or null for {@code default_image_name}

@@ -1,8 +1,8 @@
 package dev.banger.api;
 
 /**
- * Stable error codes of the daemon API. The code is part of the contract: scripts match on it,
- * so a code is never renamed; new failures get new codes.
+ * Stable error codes of the daemon API. The code is part of the contract: scripts match on it, so a
+ * code is never renamed; new failures get new codes.
  */
 public enum ErrorCode {
   /** The request is malformed or a parameter is invalid. */

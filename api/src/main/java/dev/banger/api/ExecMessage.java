@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One line of the exec stream between the CLI and the daemon, in either direction. The request
- * body starts with a line holding {@code argv}; then the CLI sends stdin, resize, signal and eof
- * lines while the daemon answers with stdout, stderr and finally exit lines. Binary data is
- * base64. Unused fields are null.
+ * One line of the exec stream between the CLI and the daemon, in either direction. The request body
+ * starts with a line holding {@code argv}; then the CLI sends stdin, resize, signal and eof lines
+ * while the daemon answers with stdout, stderr and finally exit lines. Binary data is base64.
+ * Unused fields are null.
  *
  * @param argv the command (first request line only)
  * @param env extra environment (first request line only)
@@ -38,7 +38,7 @@ public record ExecMessage(
 
   /** An input line. */
   public static ExecMessage input(String base64) {
-    return new ExecMessage(null, null, null, null, null, base64, null, null, null, null, null,
-        null);
+    return new ExecMessage(
+        null, null, null, null, null, base64, null, null, null, null, null, null);
   }
 }

@@ -6,8 +6,7 @@ import java.util.List;
  * An image as the API shows it.
  *
  * @param name the image's name
- * @param managed whether banger owns its files (pulled or promoted) or they stay where
- *     registered
+ * @param managed whether banger owns its files (pulled or promoted) or they stay where registered
  * @param rootfs the root filesystem (ext4)
  * @param workSeed the seed of each VM's work disk, empty when none
  * @param kernel the name of the kernel it boots with

@@ -8,19 +8,19 @@ import java.util.Map;
 /**
  * Where banger keeps its files, computed the same way by the CLI and the daemon.
  *
- * <p>As root: state in {@code /var/lib/banger}, runtime files in {@code /run/banger}. Otherwise
- * the XDG directories: {@code $XDG_STATE_HOME/banger} (default {@code ~/.local/state/banger})
- * and {@code $XDG_RUNTIME_DIR/banger} (default {@code /tmp/banger-UID}). Config always lives in
- * {@code $XDG_CONFIG_HOME/banger} (default {@code ~/.config/banger}). The variables {@code
+ * <p>As root: state in {@code /var/lib/banger}, runtime files in {@code /run/banger}. Otherwise the
+ * XDG directories: {@code $XDG_STATE_HOME/banger} (default {@code ~/.local/state/banger}) and
+ * {@code $XDG_RUNTIME_DIR/banger} (default {@code /tmp/banger-UID}). Config always lives in {@code
+ * $XDG_CONFIG_HOME/banger} (default {@code ~/.config/banger}). The variables {@code
  * BANGER_STATE_DIR}, {@code BANGER_RUNTIME_DIR} and {@code BANGER_CONFIG_DIR} override each, so
  * tests and several installations can run side by side. Immutable and thread-safe.
  *
  * @param stateDir the SQLite store, images, kernels and VM disks
  * @param runtimeDir the daemon socket, lock, pid file and per-VM sockets
  * @param configDir config.toml, the user catalog and the managed SSH key
- * @param cacheDir downloads and build caches that can be rebuilt (Debian packages, the
- *     debootstrap result); {@code /var/cache/banger} as root, else {@code
- *     $XDG_CACHE_HOME/banger}; {@code BANGER_CACHE_DIR} overrides it
+ * @param cacheDir downloads and build caches that can be rebuilt (Debian packages, the debootstrap
+ *     result); {@code /var/cache/banger} as root, else {@code $XDG_CACHE_HOME/banger}; {@code
+ *     BANGER_CACHE_DIR} overrides it
  */
 public record Locations(Path stateDir, Path runtimeDir, Path configDir, Path cacheDir) {
 

@@ -6,8 +6,8 @@ package dev.banger.api;
  * @param id the operation id
  * @param kind what it does, e.g. {@code image-pull}, {@code kernel-pull}
  * @param target what it works on, e.g. the image name
- * @param state {@code running}, {@code succeeded}, {@code failed}, {@code cancelled} or
- *     {@code interrupted} (the daemon restarted while it ran)
+ * @param state {@code running}, {@code succeeded}, {@code failed}, {@code cancelled} or {@code
+ *     interrupted} (the daemon restarted while it ran)
  * @param phase the current step, e.g. {@code downloading}
  * @param done progress so far, in {@code unit}
  * @param total the expected total in {@code unit}, or -1 when unknown

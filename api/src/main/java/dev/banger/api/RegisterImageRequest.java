@@ -1,9 +1,9 @@
 package dev.banger.api;
 
 /**
- * Registers an image stack whose files stay where they are on the host. The kernel is either
- * the name of a registered kernel, or files that are registered as a kernel of the same name
- * as the image.
+ * Registers an image stack whose files stay where they are on the host. The kernel is either the
+ * name of a registered kernel, or files that are registered as a kernel of the same name as the
+ * image.
  *
  * @param name the image name
  * @param rootfs an ext4 root filesystem image

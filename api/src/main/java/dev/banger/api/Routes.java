@@ -1,9 +1,8 @@
 package dev.banger.api;
 
 /**
- * Paths of the daemon API (all under {@link ApiVersion#PREFIX}). The OpenAPI document in
- * {@code daemon/src/main/resources/openapi.yaml} describes the same set; a test keeps the two
- * equal.
+ * Paths of the daemon API (all under {@link ApiVersion#PREFIX}). The OpenAPI document in {@code
+ * daemon/src/main/resources/openapi.yaml} describes the same set; a test keeps the two equal.
  */
 public final class Routes {
   /** GET: the daemon's version. */

@@ -9,5 +9,5 @@ package dev.banger.api;
  * @param identityFile the private key banger authorised in the guest
  * @param knownHosts the per-VM known_hosts file (the user's own is never touched)
  */
-public record SshEndpoint(String host, int port, String user, String identityFile,
-    String knownHosts) {}
+public record SshEndpoint(
+    String host, int port, String user, String identityFile, String knownHosts) {}

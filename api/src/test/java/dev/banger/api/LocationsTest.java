@@ -22,8 +22,8 @@ class LocationsTest {
 
   @Test
   void usersGetXdgDirectories() {
-    Locations l = Locations.fromEnvironment(Map.of("XDG_RUNTIME_DIR", "/run/user/1000"), 1000,
-        HOME);
+    Locations l =
+        Locations.fromEnvironment(Map.of("XDG_RUNTIME_DIR", "/run/user/1000"), 1000, HOME);
 
     assertThat(l.stateDir()).isEqualTo(Path.of("/home/ada/.local/state/banger"));
     assertThat(l.runtimeDir()).isEqualTo(Path.of("/run/user/1000/banger"));
@@ -39,12 +39,24 @@ class LocationsTest {
 
   @Test
   void bangerVariablesOverrideEverything() {
-    Locations l = Locations.fromEnvironment(Map.of("BANGER_STATE_DIR", "/s",
-        "BANGER_RUNTIME_DIR", "/r", "BANGER_CONFIG_DIR", "/c", "BANGER_CACHE_DIR", "/k",
-        "XDG_STATE_HOME", "/ignored"), 0, HOME);
+    Locations l =
+        Locations.fromEnvironment(
+            Map.of(
+                "BANGER_STATE_DIR",
+                "/s",
+                "BANGER_RUNTIME_DIR",
+                "/r",
+                "BANGER_CONFIG_DIR",
+                "/c",
+                "BANGER_CACHE_DIR",
+                "/k",
+                "XDG_STATE_HOME",
+                "/ignored"),
+            0,
+            HOME);
 
-    assertThat(l).isEqualTo(new Locations(Path.of("/s"), Path.of("/r"), Path.of("/c"),
-        Path.of("/k")));
+    assertThat(l)
+        .isEqualTo(new Locations(Path.of("/s"), Path.of("/r"), Path.of("/c"), Path.of("/k")));
     assertThat(l.lockFile()).isEqualTo(Path.of("/s/bangerd.lock"));
     assertThat(l.logFile()).isEqualTo(Path.of("/s/bangerd.log"));
   }

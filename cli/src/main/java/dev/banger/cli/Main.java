@@ -15,15 +15,18 @@ public final class Main {
 
   /** Entry point. */
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
-        new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    System.exit(
+        run(
+            args,
+            new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+            new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
   }
 
   /** Runs the CLI with explicit streams and returns its exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     boolean whole = args.length > 0 && "completion".equals(args[0]);
-    CommandLine cli = configure(
-        whole ? RootCommand.TREE.buildAll() : RootCommand.TREE.build(args), out, err);
+    CommandLine cli =
+        configure(whole ? RootCommand.TREE.buildAll() : RootCommand.TREE.build(args), out, err);
     return cli.execute(args);
   }
 

@@ -11,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The {@code bangerd} program: reads the config, takes the state lock, and runs a {@link
- * Daemon} until SIGTERM or an API shutdown request. Config and lock errors are printed to stderr
- * (the CLI shows them) before logging starts; everything after goes to the log file.
+ * The {@code bangerd} program: reads the config, takes the state lock, and runs a {@link Daemon}
+ * until SIGTERM or an API shutdown request. Config and lock errors are printed to stderr (the CLI
+ * shows them) before logging starts; everything after goes to the log file.
  */
 public final class Bangerd {
   private Bangerd() {}
@@ -33,8 +33,13 @@ public final class Bangerd {
     try {
       prepareDirectories(locations);
     } catch (IOException e) {
-      err.println("bangerd: cannot create " + locations.stateDir() + " or "
-          + locations.runtimeDir() + ": " + e.getMessage());
+      err.println(
+          "bangerd: cannot create "
+              + locations.stateDir()
+              + " or "
+              + locations.runtimeDir()
+              + ": "
+              + e.getMessage());
       System.exit(1);
       return;
     }
@@ -61,8 +66,8 @@ public final class Bangerd {
       }
       daemon.awaitShutdown();
     } catch (Exception e) {
-      err.println("bangerd: failed to start: " + e.getMessage() + " (see "
-          + locations.logFile() + ")");
+      err.println(
+          "bangerd: failed to start: " + e.getMessage() + " (see " + locations.logFile() + ")");
       org.slf4j.LoggerFactory.getLogger(Bangerd.class).error("start failed", e);
       lock.close();
       System.exit(1);

@@ -6,12 +6,12 @@ import dev.banger.api.DoctorReport;
 import dev.banger.api.Locations;
 import dev.banger.api.Routes;
 import dev.banger.api.VersionInfo;
+import dev.banger.daemon.catalog.BuiltInCatalogs;
+import dev.banger.daemon.catalog.Catalogs;
 import dev.banger.daemon.config.Config;
 import dev.banger.daemon.doctor.Doctor;
 import dev.banger.daemon.http.ApiServer;
 import dev.banger.daemon.http.Route;
-import dev.banger.daemon.catalog.BuiltInCatalogs;
-import dev.banger.daemon.catalog.Catalogs;
 import dev.banger.daemon.image.ImageRoutes;
 import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.kernel.KernelRoutes;
@@ -32,9 +32,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's composition root: it opens the store, builds the services and serves the API on
- * the runtime socket. {@link #close} stops serving, closes the store and releases the lock, in
- * that order, so that nothing is written after the lock is gone. Thread-safe.
+ * The daemon's composition root: it opens the store, builds the services and serves the API on the
+ * runtime socket. {@link #close} stops serving, closes the store and releases the lock, in that
+ * order, so that nothing is written after the lock is gone. Thread-safe.
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
@@ -63,19 +63,36 @@ public final class Daemon implements AutoCloseable {
     this.store = store;
     this.operations = new OperationManager(store);
     Catalogs catalogs = new BuiltInCatalogs();
-    this.kernels = new KernelService(store, operations, catalogs, locations.stateDir(),
-        locations.cacheDir());
-    this.images = new ImageService(store, kernels, operations, catalogs, locations.stateDir(),
-        locations.cacheDir(), agentBinary());
-    this.vms = new VmService(store, images, kernels, config, locations.stateDir(),
-        locations.runtimeDir(), locations.configDir());
+    this.kernels =
+        new KernelService(store, operations, catalogs, locations.stateDir(), locations.cacheDir());
+    this.images =
+        new ImageService(
+            store,
+            kernels,
+            operations,
+            catalogs,
+            locations.stateDir(),
+            locations.cacheDir(),
+            agentBinary());
+    this.vms =
+        new VmService(
+            store,
+            images,
+            kernels,
+            config,
+            locations.stateDir(),
+            locations.runtimeDir(),
+            locations.configDir());
   }
 
   /** Opens the state and starts serving; the caller holds {@code lock}. */
-  public static Daemon start(Locations locations, Config config, StateLock lock)
-      throws Exception {
-    LOG.info("bangerd {} starting (pid {}, state {}, runtime {})", VERSION,
-        ProcessHandle.current().pid(), locations.stateDir(), locations.runtimeDir());
+  public static Daemon start(Locations locations, Config config, StateLock lock) throws Exception {
+    LOG.info(
+        "bangerd {} starting (pid {}, state {}, runtime {})",
+        VERSION,
+        ProcessHandle.current().pid(),
+        locations.stateDir(),
+        locations.runtimeDir());
     Store store = Store.open(locations.stateDir().resolve("state.db"));
     Daemon daemon;
     try {
@@ -131,19 +148,24 @@ public final class Daemon implements AutoCloseable {
     if (home != null) {
       return java.nio.file.Path.of(home, "bin", "banger-vsock-agent");
     }
-    return java.nio.file.Path.of(System.getProperty("banger.bin", "build/bin"),
-        "banger-vsock-agent");
+    return java.nio.file.Path.of(
+        System.getProperty("banger.bin", "build/bin"), "banger-vsock-agent");
   }
 
   private static VersionInfo version() {
-    return new VersionInfo("bangerd", VERSION, ApiVersion.PREFIX.substring(1),
-        Runtime.version().toString());
+    return new VersionInfo(
+        "bangerd", VERSION, ApiVersion.PREFIX.substring(1), Runtime.version().toString());
   }
 
   private DaemonStatus status() {
-    return new DaemonStatus(VERSION, ProcessHandle.current().pid(), startedAt.toString(),
-        locations.stateDir().toString(), locations.runtimeDir().toString(),
-        locations.logFile().toString(), locations.socket().toString());
+    return new DaemonStatus(
+        VERSION,
+        ProcessHandle.current().pid(),
+        startedAt.toString(),
+        locations.stateDir().toString(),
+        locations.runtimeDir().toString(),
+        locations.logFile().toString(),
+        locations.socket().toString());
   }
 
   private DoctorReport doctor() {
@@ -152,14 +174,17 @@ public final class Daemon implements AutoCloseable {
 
   private Object shutdownSoon() {
     // Answer first, then stop: the CLI waits for the socket to disappear.
-    Thread.ofPlatform().name("api-shutdown").start(() -> {
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      close();
-    });
+    Thread.ofPlatform()
+        .name("api-shutdown")
+        .start(
+            () -> {
+              try {
+                Thread.sleep(50);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              close();
+            });
     return null;
   }
 

@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The exclusive lock that keeps a second daemon off one state directory: an OS file lock
- * ({@code flock}-style, through {@link FileChannel#tryLock}) on {@code bangerd.lock}, which
- * also holds the owner's pid. The kernel drops the lock when the process dies, even by {@code
- * kill -9}, so a stale lock file never blocks the next daemon. Not thread-safe; one per process.
+ * The exclusive lock that keeps a second daemon off one state directory: an OS file lock ({@code
+ * flock}-style, through {@link FileChannel#tryLock}) on {@code bangerd.lock}, which also holds the
+ * owner's pid. The kernel drops the lock when the process dies, even by {@code kill -9}, so a stale
+ * lock file never blocks the next daemon. Not thread-safe; one per process.
  */
 public final class StateLock implements AutoCloseable {
   private final FileChannel channel;
@@ -27,8 +27,8 @@ public final class StateLock implements AutoCloseable {
   /** Takes the lock, or throws {@link HeldException} naming the pid that holds it. */
   public static StateLock acquire(Path file) throws IOException, HeldException {
     FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-            StandardOpenOption.WRITE);
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -39,12 +39,16 @@ public final class StateLock implements AutoCloseable {
       String holder = Files.readString(file, StandardCharsets.UTF_8).trim();
       channel.close();
       throw new HeldException(
-          "another bangerd (pid " + (holder.isEmpty() ? "unknown" : holder) + ") is running on "
-              + file.getParent() + "; stop it with `banger daemon stop`");
+          "another bangerd (pid "
+              + (holder.isEmpty() ? "unknown" : holder)
+              + ") is running on "
+              + file.getParent()
+              + "; stop it with `banger daemon stop`");
     }
     channel.truncate(0);
-    channel.write(ByteBuffer.wrap(
-        (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+    channel.write(
+        ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)),
+        0);
     channel.force(true);
     return new StateLock(channel, lock);
   }

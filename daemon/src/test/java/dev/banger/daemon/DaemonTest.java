@@ -29,8 +29,9 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 /** The whole daemon in a temporary state directory: real Jetty, real socket, real SQLite. */
 class DaemonTest {
   private static Locations locations(Path dir) throws IOException {
-    Locations l = new Locations(dir.resolve("state"), dir.resolve("run"), dir.resolve("config"),
-        dir.resolve("cache"));
+    Locations l =
+        new Locations(
+            dir.resolve("state"), dir.resolve("run"), dir.resolve("config"), dir.resolve("cache"));
     Files.createDirectories(l.stateDir());
     Files.createDirectories(l.runtimeDir());
     return l;
@@ -39,8 +40,10 @@ class DaemonTest {
   private static String get(Path socket, String path) throws IOException {
     try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       ch.connect(UnixDomainSocketAddress.of(socket));
-      ch.write(ByteBuffer.wrap(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-          + "\r\n").getBytes(StandardCharsets.US_ASCII)));
+      ch.write(
+          ByteBuffer.wrap(
+              ("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + "\r\n")
+                  .getBytes(StandardCharsets.US_ASCII)));
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       Channels.newInputStream(ch).transferTo(out);
       String response = out.toString(StandardCharsets.UTF_8);
@@ -63,9 +66,10 @@ class DaemonTest {
   void committedVmsSurviveARestart(@TempDir Path dir) throws Exception {
     Locations l = locations(dir);
     try (Store store = Store.open(l.stateDir().resolve("state.db"))) {
-      store.update("INSERT INTO vms (id, name, state, image, kernel, vmm, cpus, memory_mib,"
-          + " disk_bytes, created_at, updated_at) VALUES ('abc123', 'brave-otter', 'stopped',"
-          + " 'debian-bookworm', 'debian-cloud', 'qemu', 2, 1024, 4294967296, 't', 't')");
+      store.update(
+          "INSERT INTO vms (id, name, state, image, kernel, vmm, cpus, memory_mib,"
+              + " disk_bytes, created_at, updated_at) VALUES ('abc123', 'brave-otter', 'stopped',"
+              + " 'debian-bookworm', 'debian-cloud', 'qemu', 2, 1024, 4294967296, 't', 't')");
     }
     try (StateLock lock = StateLock.acquire(l.lockFile());
         Daemon daemon = Daemon.start(l, Config.defaults(), lock)) {
@@ -101,10 +105,9 @@ class DaemonTest {
       }
     }
     Set<String> documented = new HashSet<>();
-    JsonNode spec =
-        new YAMLMapper().readTree(getClass().getResourceAsStream("/openapi.yaml"));
-    for (Iterator<Map.Entry<String, JsonNode>> paths = spec.path("paths").properties()
-        .iterator(); paths.hasNext(); ) {
+    JsonNode spec = new YAMLMapper().readTree(getClass().getResourceAsStream("/openapi.yaml"));
+    for (Iterator<Map.Entry<String, JsonNode>> paths = spec.path("paths").properties().iterator();
+        paths.hasNext(); ) {
       Map.Entry<String, JsonNode> p = paths.next();
       for (String method : p.getValue().propertyNames()) {
         documented.add(method.toUpperCase(java.util.Locale.ROOT) + " " + p.getKey());

@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * Drives the built programs in {@code build/bin} against a private state, runtime and config
- * directory, and cleans up after itself: it stops the daemon (by force if need be) and deletes
- * the directories. Not thread-safe; one per test.
+ * directory, and cleans up after itself: it stops the daemon (by force if need be) and deletes the
+ * directories. Not thread-safe; one per test.
  */
 final class Banger implements AutoCloseable {
   /** What one CLI call did. */
@@ -33,8 +33,8 @@ final class Banger implements AutoCloseable {
   Banger(Path root, List<String> prefix) {
     String dir = System.getProperty("banger.bin");
     if (dir == null || !Files.isExecutable(Path.of(dir, "banger"))) {
-      throw new IllegalStateException("the built programs are missing in " + dir
-          + ": run `make build` first (make test does)");
+      throw new IllegalStateException(
+          "the built programs are missing in " + dir + ": run `make build` first (make test does)");
     }
     this.bin = Path.of(dir);
     this.root = root;
@@ -64,7 +64,8 @@ final class Banger implements AutoCloseable {
    * debootstrap result), outside the checkout, so reruns are fast; deleting it rebuilds all.
    */
   static Path cacheDir() {
-    return Path.of(System.getenv().getOrDefault("BANGER_TEST_CACHE", "/var/cache/banger-test"),
+    return Path.of(
+        System.getenv().getOrDefault("BANGER_TEST_CACHE", "/var/cache/banger-test"),
         "daemon-cache");
   }
 
@@ -94,7 +95,9 @@ final class Banger implements AutoCloseable {
         p.destroyForcibly();
         throw new IllegalStateException("banger " + String.join(" ", args) + " hung");
       }
-      return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+      return new Result(
+          p.exitValue(),
+          Files.readString(out, StandardCharsets.UTF_8),
           Files.readString(err, StandardCharsets.UTF_8));
     } finally {
       Files.deleteIfExists(out);

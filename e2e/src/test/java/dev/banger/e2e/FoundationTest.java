@@ -30,8 +30,8 @@ class FoundationTest {
       assertThat(banger.daemonPid()).isPositive();
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(banger.socket())))
           .isEqualTo("rw-------");
-      assertThat(PosixFilePermissions.toString(
-          Files.getPosixFilePermissions(banger.runtimeDir()))).isEqualTo("rwx------");
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(banger.runtimeDir())))
+          .isEqualTo("rwx------");
     }
   }
 
@@ -139,27 +139,33 @@ class FoundationTest {
 
   @Test
   void theCliWorksForAnUnprivilegedUser(@TempDir Path dir) throws Exception {
-    assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")),
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/bin/setpriv")),
         "needs setpriv (util-linux) to drop to an unprivileged user");
     Path home = Files.createDirectory(dir.resolve("home"));
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
     Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxrwxrwx"));
-    List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534",
-        "--clear-groups", "env", "HOME=" + home);
+    List<String> asNobody =
+        List.of(
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + home);
     try (Banger banger = new Banger(home, asNobody)) {
       Banger.Result r = banger.run("vm", "ls", "-o", "json");
-      assumeTrue(!r.err().contains("Permission denied"),
+      assumeTrue(
+          !r.err().contains("Permission denied"),
           "the checkout is not readable by an unprivileged user: " + r.err());
 
       assertThat(r.exit()).as(r.err()).isZero();
       assertThat(r.out()).isEqualTo("[]\n");
       JsonNode report = JSON.readTree(banger.run("doctor", "--json").out());
-      report.path("checks").forEach(c -> {
-        if ("root".equals(c.path("name").asString())) {
-          assertThat(c.path("status").asString()).isEqualTo("warn");
-          assertThat(c.path("remedy").asString()).contains("root");
-        }
-      });
+      report
+          .path("checks")
+          .forEach(
+              c -> {
+                if ("root".equals(c.path("name").asString())) {
+                  assertThat(c.path("status").asString()).isEqualTo("warn");
+                  assertThat(c.path("remedy").asString()).contains("root");
+                }
+              });
     }
   }
 }

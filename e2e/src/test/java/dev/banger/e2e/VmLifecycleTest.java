@@ -17,11 +17,11 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Boots the golden Debian image under QEMU (software emulation on these machines) through the
- * built programs. One state directory for the class: the first test pulls the image and its
- * kernel into it from nothing (packages and the debootstrap result come from the shared test
- * cache when present). Every test removes the VMs it made; the last checks that nothing of
- * them is left on the host.
+ * Boots the golden Debian image under QEMU (software emulation on these machines) through the built
+ * programs. One state directory for the class: the first test pulls the image and its kernel into
+ * it from nothing (packages and the debootstrap result come from the shared test cache when
+ * present). Every test removes the VMs it made; the last checks that nothing of them is left on the
+ * host.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class VmLifecycleTest {
@@ -54,12 +54,12 @@ class VmLifecycleTest {
 
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("image debian-bookworm", "is ready (kernel debian-cloud)");
-    JsonNode image = JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json")
-        .out());
+    JsonNode image =
+        JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json").out());
     assertThat(image.path("managed").asBoolean()).isTrue();
     assertThat(Path.of(image.path("rootfs").asString())).isRegularFile();
-    JsonNode kernel = JSON.readTree(banger.run("kernel", "show", "debian-cloud", "-o", "json")
-        .out());
+    JsonNode kernel =
+        JSON.readTree(banger.run("kernel", "show", "debian-cloud", "-o", "json").out());
     assertThat(kernel.path("release").asString()).matches("6\\.1\\..*-cloud-amd64");
     assertThat(kernel.path("facts").path("pvhNote").asString()).isEqualTo("true");
     assertThat(Path.of(kernel.path("vmlinux").asString())).isRegularFile();
@@ -79,8 +79,8 @@ class VmLifecycleTest {
   @Test
   @Order(3)
   void vmRunPassesTheCommandsExitStatus() throws Exception {
-    Banger.Result r = banger.run("vm", "run", "--rm", "--", "sh", "-c", "echo out; echo err >&2;"
-        + " exit 7");
+    Banger.Result r =
+        banger.run("vm", "run", "--rm", "--", "sh", "-c", "echo out; echo err >&2;" + " exit 7");
 
     assertThat(r.exit()).isEqualTo(7);
     assertThat(r.out()).isEqualTo("out\n");
@@ -95,12 +95,25 @@ class VmLifecycleTest {
     assertThat(vm("e2e-cycle").path("state").asString()).isEqualTo("created");
 
     assertThat(banger.run("vm", "start", "e2e-cycle").out()).isEqualTo("e2e-cycle running\n");
-    Banger.Result ssh = banger.run("vm", "ssh", "e2e-cycle", "--", "systemctl",
-        "is-active", "multi-user.target", "ssh.service");
+    Banger.Result ssh =
+        banger.run(
+            "vm",
+            "ssh",
+            "e2e-cycle",
+            "--",
+            "systemctl",
+            "is-active",
+            "multi-user.target",
+            "ssh.service");
     assertThat(ssh.exit()).as(ssh.err()).isZero();
     assertThat(ssh.out()).isEqualTo("active\nactive\n");
-    assertThat(banger.stateDir().resolve("vms").resolve(vm("e2e-cycle").path("id").asString())
-        .resolve("known_hosts")).isRegularFile();
+    assertThat(
+            banger
+                .stateDir()
+                .resolve("vms")
+                .resolve(vm("e2e-cycle").path("id").asString())
+                .resolve("known_hosts"))
+        .isRegularFile();
 
     assertThat(banger.run("vm", "stop", "e2e-cycle").out()).isEqualTo("e2e-cycle stopped\n");
     assertThat(banger.run("vm", "start", "e2e-cycle").exit()).isZero();
@@ -188,14 +201,19 @@ class VmLifecycleTest {
   static final class HostListing {
     static void assertNoLeftovers(Banger banger) throws Exception {
       assertThat(command("ip", "-o", "link", "show")).as("TAP devices").doesNotContain("bgr-");
-      assertThat(command("losetup", "-l", "-n")).as("loop devices")
+      assertThat(command("losetup", "-l", "-n"))
+          .as("loop devices")
           .doesNotContain(banger.stateDir().toString());
-      assertThat(ProcessHandle.allProcesses()
-              .map(p -> p.info().commandLine().orElse(""))
-              .filter(c -> c.contains(banger.stateDir().toString())
-                  || c.contains(banger.runtimeDir().toString()))
-              .toList())
-          .as("VMM processes").isEmpty();
+      assertThat(
+              ProcessHandle.allProcesses()
+                  .map(p -> p.info().commandLine().orElse(""))
+                  .filter(
+                      c ->
+                          c.contains(banger.stateDir().toString())
+                              || c.contains(banger.runtimeDir().toString()))
+                  .toList())
+          .as("VMM processes")
+          .isEmpty();
       assertThat(list(banger.stateDir().resolve("vms"))).as("VM files").isEmpty();
       assertThat(list(banger.runtimeDir().resolve("vms"))).as("VM sockets").isEmpty();
     }
@@ -211,8 +229,8 @@ class VmLifecycleTest {
 
     private static String command(String... argv) throws Exception {
       Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(),
-          java.nio.charset.StandardCharsets.UTF_8);
+      String out =
+          new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
       p.waitFor();
       return out;
     }

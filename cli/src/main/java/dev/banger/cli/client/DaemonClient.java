@@ -14,10 +14,10 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Talks HTTP/1.1 to the daemon over its Unix socket with the JDK's own {@link SocketChannel}:
- * one connection per request, {@code Connection: close}. A full HTTP client library costs
- * hundreds of milliseconds of start-up per CLI call, more than the whole request (HOST-FACTS).
- * Starts the daemon on first use through {@link DaemonLauncher}. Not thread-safe.
+ * Talks HTTP/1.1 to the daemon over its Unix socket with the JDK's own {@link SocketChannel}: one
+ * connection per request, {@code Connection: close}. A full HTTP client library costs hundreds of
+ * milliseconds of start-up per CLI call, more than the whole request (HOST-FACTS). Starts the
+ * daemon on first use through {@link DaemonLauncher}. Not thread-safe.
  */
 public final class DaemonClient {
   /** The JSON mapper of the CLI. */
@@ -56,11 +56,14 @@ public final class DaemonClient {
   public HttpResponse send(String method, String path, Object body) {
     SocketChannel channel = connect();
     try {
-      byte[] payload =
-          body == null ? new byte[0] : JSON.writeValueAsBytes(body);
+      byte[] payload = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
       String head =
-          method + " " + path + " HTTP/1.1\r\nHost: bangerd\r\nConnection: close\r\n"
-              + "Content-Type: application/json\r\nContent-Length: " + payload.length
+          method
+              + " "
+              + path
+              + " HTTP/1.1\r\nHost: bangerd\r\nConnection: close\r\n"
+              + "Content-Type: application/json\r\nContent-Length: "
+              + payload.length
               + "\r\n\r\n";
       OutputStream out = Channels.newOutputStream(channel);
       out.write(head.getBytes(StandardCharsets.US_ASCII));
@@ -74,9 +77,16 @@ public final class DaemonClient {
       return response;
     } catch (IOException e) {
       closeQuietly(channel);
-      throw new DaemonException("UNREACHABLE", "lost the connection to bangerd at "
-          + locations.socket() + ": " + e.getMessage() + " (daemon log: "
-          + locations.logFile() + ")", e);
+      throw new DaemonException(
+          "UNREACHABLE",
+          "lost the connection to bangerd at "
+              + locations.socket()
+              + ": "
+              + e.getMessage()
+              + " (daemon log: "
+              + locations.logFile()
+              + ")",
+          e);
     } catch (RuntimeException e) {
       closeQuietly(channel);
       throw e;
@@ -90,8 +100,8 @@ public final class DaemonClient {
       return new ExecStream(channel, path);
     } catch (IOException e) {
       closeQuietly(channel);
-      throw new DaemonException("UNREACHABLE", "lost the connection to bangerd: "
-          + e.getMessage(), e);
+      throw new DaemonException(
+          "UNREACHABLE", "lost the connection to bangerd: " + e.getMessage(), e);
     }
   }
 
@@ -104,9 +114,16 @@ public final class DaemonClient {
       try {
         return open();
       } catch (IOException e) {
-        throw new DaemonException("UNREACHABLE", "bangerd started but its socket "
-            + locations.socket() + " refuses connections: " + e.getMessage()
-            + " (daemon log: " + locations.logFile() + ")", e);
+        throw new DaemonException(
+            "UNREACHABLE",
+            "bangerd started but its socket "
+                + locations.socket()
+                + " refuses connections: "
+                + e.getMessage()
+                + " (daemon log: "
+                + locations.logFile()
+                + ")",
+            e);
       }
     }
   }
@@ -136,8 +153,8 @@ public final class DaemonClient {
       byte[] bytes = body.readAllBytes();
       return bytes.length == 0 ? JSON.nullNode() : JSON.readTree(bytes);
     } catch (IOException e) {
-      throw new DaemonException("UNREACHABLE", "reading the daemon's answer failed: "
-          + e.getMessage(), e);
+      throw new DaemonException(
+          "UNREACHABLE", "reading the daemon's answer failed: " + e.getMessage(), e);
     }
   }
 
@@ -145,11 +162,10 @@ public final class DaemonClient {
     String text = response.bodyText();
     try {
       JsonNode node = JSON.readTree(text);
-      return new DaemonException(node.path("code").asString("INTERNAL"),
-          node.path("message").asString(text));
+      return new DaemonException(
+          node.path("code").asString("INTERNAL"), node.path("message").asString(text));
     } catch (tools.jackson.core.JacksonException e) {
-      return new DaemonException("INTERNAL", "daemon answered " + response.status() + ": "
-          + text);
+      return new DaemonException("INTERNAL", "daemon answered " + response.status() + ": " + text);
     }
   }
 

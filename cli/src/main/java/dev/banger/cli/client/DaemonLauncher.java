@@ -12,8 +12,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Starts {@code bangerd} in its own session (so it outlives the CLI and its terminal) and waits,
- * for a bounded time, until its socket answers. A daemon that exits or does not answer in time
- * is reported with its own error output and the path of its log file; the wait never hangs.
+ * for a bounded time, until its socket answers. A daemon that exits or does not answer in time is
+ * reported with its own error output and the path of its log file; the wait never hangs.
  * Thread-safe (stateless).
  */
 public final class DaemonLauncher {
@@ -33,8 +33,7 @@ public final class DaemonLauncher {
       return new DaemonLauncher(Optional.of(Path.of(explicit)));
     }
     String home = System.getProperty("banger.home");
-    return new DaemonLauncher(
-        Optional.ofNullable(home).map(h -> Path.of(h, "bin", "bangerd")));
+    return new DaemonLauncher(Optional.ofNullable(home).map(h -> Path.of(h, "bin", "bangerd")));
   }
 
   /** Starts the daemon and returns once {@code ready} is true. */
@@ -43,9 +42,13 @@ public final class DaemonLauncher {
         daemonBinary
             .filter(Files::isExecutable)
             .orElseThrow(
-                () -> new DaemonException("UNREACHABLE", "bangerd is not running and its program"
-                    + " was not found" + daemonBinary.map(p -> " at " + p).orElse("")
-                    + "; set BANGER_DAEMON to the bangerd path"));
+                () ->
+                    new DaemonException(
+                        "UNREACHABLE",
+                        "bangerd is not running and its program"
+                            + " was not found"
+                            + daemonBinary.map(p -> " at " + p).orElse("")
+                            + "; set BANGER_DAEMON to the bangerd path"));
     Path output = locations.runtimeDir().resolve("bangerd.out");
     Process process;
     try {
@@ -68,14 +71,26 @@ public final class DaemonLauncher {
         if (ready.getAsBoolean()) {
           return;
         }
-        throw new DaemonException("UNREACHABLE", "bangerd exited with status "
-            + process.exitValue() + " before it answered: " + tail(output)
-            + " (daemon log: " + locations.logFile() + ")");
+        throw new DaemonException(
+            "UNREACHABLE",
+            "bangerd exited with status "
+                + process.exitValue()
+                + " before it answered: "
+                + tail(output)
+                + " (daemon log: "
+                + locations.logFile()
+                + ")");
       }
       sleep();
     }
-    throw new DaemonException("UNREACHABLE", "bangerd did not answer on " + locations.socket()
-        + " within " + WAIT.toSeconds() + " s; see its log: " + locations.logFile());
+    throw new DaemonException(
+        "UNREACHABLE",
+        "bangerd did not answer on "
+            + locations.socket()
+            + " within "
+            + WAIT.toSeconds()
+            + " s; see its log: "
+            + locations.logFile());
   }
 
   /** Two CLIs started a daemon at once; the other one won the lock and is starting. */

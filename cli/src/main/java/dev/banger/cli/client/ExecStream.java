@@ -7,9 +7,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A full-duplex request to the daemon: the request body goes out in chunked transfer coding,
- * line by line, while the answer streams back. Used by {@code vm exec} and {@code vm run}.
- * Sending is thread-safe; reading belongs to one thread.
+ * A full-duplex request to the daemon: the request body goes out in chunked transfer coding, line
+ * by line, while the answer streams back. Used by {@code vm exec} and {@code vm run}. Sending is
+ * thread-safe; reading belongs to one thread.
  */
 public final class ExecStream implements AutoCloseable {
   private final SocketChannel channel;
@@ -19,8 +19,11 @@ public final class ExecStream implements AutoCloseable {
   ExecStream(SocketChannel channel, String path) throws IOException {
     this.channel = channel;
     this.out = Channels.newOutputStream(channel);
-    String head = "POST " + path + " HTTP/1.1\r\nHost: bangerd\r\nConnection: close\r\n"
-        + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
+    String head =
+        "POST "
+            + path
+            + " HTTP/1.1\r\nHost: bangerd\r\nConnection: close\r\n"
+            + "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
     out.write(head.getBytes(StandardCharsets.US_ASCII));
     out.flush();
   }
@@ -43,8 +46,9 @@ public final class ExecStream implements AutoCloseable {
   /** The answer; its body yields the daemon's lines as they come. */
   public HttpResponse response() throws IOException {
     if (response == null) {
-      response = HttpResponse.read(new java.io.BufferedInputStream(
-          Channels.newInputStream(channel), 65536));
+      response =
+          HttpResponse.read(
+              new java.io.BufferedInputStream(Channels.newInputStream(channel), 65536));
     }
     return response;
   }

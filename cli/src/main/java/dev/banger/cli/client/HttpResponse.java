@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * An HTTP/1.1 response read from the daemon socket: status, headers and a body stream that
- * undoes chunked transfer coding or stops at Content-Length. Not thread-safe.
+ * An HTTP/1.1 response read from the daemon socket: status, headers and a body stream that undoes
+ * chunked transfer coding or stops at Content-Length. Not thread-safe.
  *
  * @param status the status code
  * @param headers header names in lower case to their values
@@ -30,8 +30,8 @@ public record HttpResponse(int status, Map<String, String> headers, InputStream 
     for (String h = line(in); !h.isEmpty(); h = line(in)) {
       int colon = h.indexOf(':');
       if (colon > 0) {
-        headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-            h.substring(colon + 1).trim());
+        headers.put(
+            h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
       }
     }
     InputStream body;
@@ -126,8 +126,7 @@ public record HttpResponse(int status, Map<String, String> headers, InputStream 
       if (chunkLeft == 0) {
         String size = line(in);
         int semicolon = size.indexOf(';');
-        chunkLeft = Long.parseLong(semicolon >= 0 ? size.substring(0, semicolon) : size.trim(),
-            16);
+        chunkLeft = Long.parseLong(semicolon >= 0 ? size.substring(0, semicolon) : size.trim(), 16);
         if (chunkLeft == 0) {
           done = true;
           return -1;

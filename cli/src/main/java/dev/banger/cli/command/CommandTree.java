@@ -7,10 +7,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The tree of banger's commands, registered with picocli lazily: only the branch that the
- * arguments name is built, plus all siblings at the level where the arguments stop (so help and
- * usage still list them). Picocli builds its model by reflection over every registered class,
- * which would otherwise cost every CLI call the price of all commands. Immutable.
+ * The tree of banger's commands, registered with picocli lazily: only the branch that the arguments
+ * name is built, plus all siblings at the level where the arguments stop (so help and usage still
+ * list them). Picocli builds its model by reflection over every registered class, which would
+ * otherwise cost every CLI call the price of all commands. Immutable.
  *
  * @param type the command class (annotated with {@link Command})
  * @param factory makes an instance

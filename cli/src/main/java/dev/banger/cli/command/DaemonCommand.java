@@ -40,8 +40,10 @@ public final class DaemonCommand implements Runnable {
       DaemonClient client = RootCommand.of(spec).client();
       boolean wasRunning = client.canConnect();
       JsonNode status = client.get(Routes.DAEMON);
-      RootCommand.out(spec).printf("bangerd %s (pid %d)%n",
-          wasRunning ? "already running" : "started", status.path("pid").asLong());
+      RootCommand.out(spec)
+          .printf(
+              "bangerd %s (pid %d)%n",
+              wasRunning ? "already running" : "started", status.path("pid").asLong());
     }
   }
 
@@ -63,8 +65,11 @@ public final class DaemonCommand implements Runnable {
       long deadline = System.nanoTime() + 15_000_000_000L;
       while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
         if (System.nanoTime() > deadline) {
-          throw new CliException("bangerd (pid " + pid + ") did not stop within 15 s; see "
-              + client.locations().logFile());
+          throw new CliException(
+              "bangerd (pid "
+                  + pid
+                  + ") did not stop within 15 s; see "
+                  + client.locations().logFile());
         }
         try {
           Thread.sleep(20);
@@ -87,15 +92,23 @@ public final class DaemonCommand implements Runnable {
     public void run() {
       DaemonClient client = RootCommand.of(spec).client();
       if (!client.canConnect()) {
-        throw new CliException("bangerd is not running (socket " + client.locations().socket()
-            + "); start it with `banger daemon start`");
+        throw new CliException(
+            "bangerd is not running (socket "
+                + client.locations().socket()
+                + "); start it with `banger daemon start`");
       }
-      output.print(RootCommand.out(spec), client.get(Routes.DAEMON), n -> new Table(
-              "PID", "VERSION", "STARTED", "SOCKET", "LOG")
-          .row(n.path("pid").asString(), n.path("version").asString(),
-              n.path("startedAt").asString(), n.path("socket").asString(),
-              n.path("logFile").asString())
-          .render());
+      output.print(
+          RootCommand.out(spec),
+          client.get(Routes.DAEMON),
+          n ->
+              new Table("PID", "VERSION", "STARTED", "SOCKET", "LOG")
+                  .row(
+                      n.path("pid").asString(),
+                      n.path("version").asString(),
+                      n.path("startedAt").asString(),
+                      n.path("socket").asString(),
+                      n.path("logFile").asString())
+                  .render());
     }
   }
 
@@ -104,10 +117,14 @@ public final class DaemonCommand implements Runnable {
   public static final class Logs implements Runnable {
     @Spec CommandSpec spec;
 
-    @Option(names = {"-f", "--follow"}, description = "Keep printing new lines.")
+    @Option(
+        names = {"-f", "--follow"},
+        description = "Keep printing new lines.")
     boolean follow;
 
-    @Option(names = {"-n", "--lines"}, description = "Print the last N lines (default 100).")
+    @Option(
+        names = {"-n", "--lines"},
+        description = "Print the last N lines (default 100).")
     int lines = 100;
 
     @Override

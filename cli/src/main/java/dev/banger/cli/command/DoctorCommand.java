@@ -27,14 +27,20 @@ public final class DoctorCommand implements Runnable {
     } else {
       for (JsonNode c : report.path("checks")) {
         String status = c.path("status").asString();
-        out.printf("%-5s %-14s %s%n", status.toUpperCase(java.util.Locale.ROOT),
-            c.path("name").asString(), c.path("detail").asString());
+        out.printf(
+            "%-5s %-14s %s%n",
+            status.toUpperCase(java.util.Locale.ROOT),
+            c.path("name").asString(),
+            c.path("detail").asString());
         if (!"ok".equals(status) && !c.path("remedy").asString().isEmpty()) {
           out.printf("%-20s -> %s%n", "", c.path("remedy").asString());
         }
       }
-      out.printf("VMs will run on %s (%s); disks: %s%n", report.path("vmm").asString(),
-          report.path("accel").asString(), report.path("diskStrategy").asString());
+      out.printf(
+          "VMs will run on %s (%s); disks: %s%n",
+          report.path("vmm").asString(),
+          report.path("accel").asString(),
+          report.path("diskStrategy").asString());
     }
     out.flush();
     boolean failed = false;

@@ -17,29 +17,42 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Runs a command in a VM through the daemon's exec stream: stdin (when attached) goes in,
- * stdout and stderr come back, and the command's exit status becomes the CLI's. With a
- * terminal the local terminal is put in raw mode, so Ctrl-C reaches the guest's terminal and
- * becomes SIGINT there; without one, Ctrl-C on the CLI is forwarded as SIGINT. Not thread-safe.
+ * Runs a command in a VM through the daemon's exec stream: stdin (when attached) goes in, stdout
+ * and stderr come back, and the command's exit status becomes the CLI's. With a terminal the local
+ * terminal is put in raw mode, so Ctrl-C reaches the guest's terminal and becomes SIGINT there;
+ * without one, Ctrl-C on the CLI is forwarded as SIGINT. Not thread-safe.
  */
 final class GuestExec {
   private GuestExec() {}
 
-  static int run(DaemonClient client, String vm, List<String> argv, boolean stdin, boolean tty,
-      String user, String cwd, Map<String, String> env) {
+  static int run(
+      DaemonClient client,
+      String vm,
+      List<String> argv,
+      boolean stdin,
+      boolean tty,
+      String user,
+      String cwd,
+      Map<String, String> env) {
     LocalTerminal terminal = tty ? LocalTerminal.enterRaw() : null;
     try (ExecStream stream = client.duplex(VmCommand.path(vm) + "/exec")) {
       List<Integer> size = terminal == null ? null : terminal.size();
-      stream.send(DaemonClient.JSON.writeValueAsBytes(new ExecMessage(argv, env, cwd, user,
-          size, null, null, null, null, null, null, null)));
-      Thread input = Thread.ofPlatform().daemon().name("stdin").start(() ->
-          pumpStdin(stream, stdin));
+      stream.send(
+          DaemonClient.JSON.writeValueAsBytes(
+              new ExecMessage(
+                  argv, env, cwd, user, size, null, null, null, null, null, null, null)));
+      Thread input =
+          Thread.ofPlatform().daemon().name("stdin").start(() -> pumpStdin(stream, stdin));
       if (!tty) {
         forwardInterrupts(stream);
       }
       if (terminal != null) {
-        terminal.onResize(cols -> send(stream, new ExecMessage(null, null, null, null, null,
-            null, null, cols, null, null, null, null)));
+        terminal.onResize(
+            cols ->
+                send(
+                    stream,
+                    new ExecMessage(
+                        null, null, null, null, null, null, null, cols, null, null, null, null)));
       }
       int status = readAnswers(stream.response().body());
       input.interrupt();
@@ -56,8 +69,7 @@ final class GuestExec {
   private static int readAnswers(InputStream body) throws IOException {
     PrintStream out = System.out;
     PrintStream err = System.err;
-    BufferedReader lines = new BufferedReader(new InputStreamReader(body,
-        StandardCharsets.UTF_8));
+    BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
     for (String line = lines.readLine(); line != null; line = lines.readLine()) {
       JsonNode m = DaemonClient.JSON.readTree(line);
       if (m.hasNonNull("stdout")) {
@@ -81,12 +93,16 @@ final class GuestExec {
         InputStream in = System.in;
         byte[] buf = new byte[16384];
         for (int n = in.read(buf); n > 0; n = in.read(buf)) {
-          stream.send(DaemonClient.JSON.writeValueAsBytes(ExecMessage.input(
-              Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buf, n)))));
+          stream.send(
+              DaemonClient.JSON.writeValueAsBytes(
+                  ExecMessage.input(
+                      Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buf, n)))));
         }
       }
-      stream.send(DaemonClient.JSON.writeValueAsBytes(new ExecMessage(null, null, null, null,
-          null, null, true, null, null, null, null, null)));
+      stream.send(
+          DaemonClient.JSON.writeValueAsBytes(
+              new ExecMessage(
+                  null, null, null, null, null, null, true, null, null, null, null, null)));
     } catch (IOException e) {
       // The command ended and the stream closed; nothing more to send.
     }
@@ -95,8 +111,13 @@ final class GuestExec {
   @SuppressWarnings("removal")
   private static void forwardInterrupts(ExecStream stream) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> send(stream, new ExecMessage(
-          null, null, null, null, null, null, null, null, 2, null, null, null)));
+      sun.misc.Signal.handle(
+          new sun.misc.Signal("INT"),
+          sig ->
+              send(
+                  stream,
+                  new ExecMessage(
+                      null, null, null, null, null, null, null, null, 2, null, null, null)));
     } catch (IllegalArgumentException e) {
       // No SIGINT handling on this platform: Ctrl-C then ends the CLI as usual.
     }

@@ -39,8 +39,7 @@ public final class ImageCommand implements Runnable {
   static void pull(CommandSpec spec, String collection, String name) {
     DaemonClient client = RootCommand.of(spec).client();
     JsonNode op = client.post(collection + "/pull", new PullRequest(name));
-    JsonNode end = OpCommand.follow(client, op.path("id").asString(),
-        spec.commandLine().getErr());
+    JsonNode end = OpCommand.follow(client, op.path("id").asString(), spec.commandLine().getErr());
     RootCommand.out(spec).println(end.path("message").asString());
   }
 
@@ -72,10 +71,14 @@ public final class ImageCommand implements Runnable {
     static String render(JsonNode images) {
       Table t = new Table("NAME", "KERNEL", "MANAGED", "SIZE", "VERSION", "USED BY", "SOURCE");
       for (JsonNode i : images) {
-        t.row(i.path("name").asString(), i.path("kernel").asString(),
+        t.row(
+            i.path("name").asString(),
+            i.path("kernel").asString(),
             i.path("managed").asBoolean() ? "yes" : "no",
-            (i.path("sizeBytes").asLong() >> 20) + "M", i.path("version").asString(),
-            String.valueOf(i.path("usedBy").size()), i.path("source").asString());
+            (i.path("sizeBytes").asLong() >> 20) + "M",
+            i.path("version").asString(),
+            String.valueOf(i.path("usedBy").size()),
+            i.path("source").asString());
       }
       return t.render();
     }
@@ -92,7 +95,9 @@ public final class ImageCommand implements Runnable {
 
     @Override
     public void run() {
-      output.print(RootCommand.out(spec), RootCommand.of(spec).client().get(path(name)),
+      output.print(
+          RootCommand.out(spec),
+          RootCommand.of(spec).client().get(path(name)),
           VmCommand.Show::render);
     }
   }
@@ -105,7 +110,9 @@ public final class ImageCommand implements Runnable {
     @Parameters(paramLabel = "NAME", description = "Image name.")
     String name;
 
-    @Option(names = {"-f", "--force"}, description = "Remove even while VMs use it.")
+    @Option(
+        names = {"-f", "--force"},
+        description = "Remove even while VMs use it.")
     boolean force;
 
     @Override
@@ -144,9 +151,19 @@ public final class ImageCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode image = RootCommand.of(spec).client().post(PATH + "/register",
-          new RegisterImageRequest(name, absolute(rootfs), absolute(workSeed), kernelName,
-              absolute(kernelFile), absolute(initrd), absolute(modules)));
+      JsonNode image =
+          RootCommand.of(spec)
+              .client()
+              .post(
+                  PATH + "/register",
+                  new RegisterImageRequest(
+                      name,
+                      absolute(rootfs),
+                      absolute(workSeed),
+                      kernelName,
+                      absolute(kernelFile),
+                      absolute(initrd),
+                      absolute(modules)));
       output.print(RootCommand.out(spec), image, VmCommand.Show::render);
     }
   }
@@ -162,8 +179,8 @@ public final class ImageCommand implements Runnable {
     @Override
     public void run() {
       JsonNode image = RootCommand.of(spec).client().post(path(name) + "/promote", null);
-      RootCommand.out(spec).println("promoted image " + name + " into "
-          + image.path("rootfs").asString());
+      RootCommand.out(spec)
+          .println("promoted image " + name + " into " + image.path("rootfs").asString());
     }
   }
 }

@@ -56,9 +56,12 @@ public final class KernelCommand implements Runnable {
     static String render(JsonNode kernels) {
       Table t = new Table("NAME", "RELEASE", "MANAGED", "PVH", "SOURCE");
       for (JsonNode k : kernels) {
-        t.row(k.path("name").asString(), k.path("release").asString(),
+        t.row(
+            k.path("name").asString(),
+            k.path("release").asString(),
             k.path("managed").asBoolean() ? "yes" : "no",
-            k.path("facts").path("pvhNote").asString("?"), k.path("source").asString());
+            k.path("facts").path("pvhNote").asString("?"),
+            k.path("source").asString());
       }
       return t.render();
     }
@@ -75,7 +78,9 @@ public final class KernelCommand implements Runnable {
 
     @Override
     public void run() {
-      output.print(RootCommand.out(spec), RootCommand.of(spec).client().get(path(name)),
+      output.print(
+          RootCommand.out(spec),
+          RootCommand.of(spec).client().get(path(name)),
           VmCommand.Show::render);
     }
   }
@@ -88,7 +93,9 @@ public final class KernelCommand implements Runnable {
     @Parameters(paramLabel = "NAME", description = "Kernel name.")
     String name;
 
-    @Option(names = {"-f", "--force"}, description = "Remove even while images use it.")
+    @Option(
+        names = {"-f", "--force"},
+        description = "Remove even while images use it.")
     boolean force;
 
     @Override
@@ -118,9 +125,16 @@ public final class KernelCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode k = RootCommand.of(spec).client().post(PATH + "/register",
-          new RegisterKernelRequest(name, ImageCommand.absolute(kernel),
-              ImageCommand.absolute(initrd), ImageCommand.absolute(modules)));
+      JsonNode k =
+          RootCommand.of(spec)
+              .client()
+              .post(
+                  PATH + "/register",
+                  new RegisterKernelRequest(
+                      name,
+                      ImageCommand.absolute(kernel),
+                      ImageCommand.absolute(initrd),
+                      ImageCommand.absolute(modules)));
       output.print(RootCommand.out(spec), k, VmCommand.Show::render);
     }
   }

@@ -7,8 +7,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The user's terminal during {@code vm exec -t}: raw mode through {@code stty} on {@code
- * /dev/tty} (restored on exit), its size, and size changes (SIGWINCH). Not thread-safe.
+ * The user's terminal during {@code vm exec -t}: raw mode through {@code stty} on {@code /dev/tty}
+ * (restored on exit), its size, and size changes (SIGWINCH). Not thread-safe.
  */
 final class LocalTerminal {
   private final String saved;
@@ -53,10 +53,11 @@ final class LocalTerminal {
     List<String> argv = new java.util.ArrayList<>(List.of("stty"));
     argv.addAll(List.of(args));
     try {
-      Process p = new ProcessBuilder(argv)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/tty")))
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      Process p =
+          new ProcessBuilder(argv)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/tty")))
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       p.waitFor(5, TimeUnit.SECONDS);
       return out;

@@ -30,16 +30,15 @@ public final class OpCommand implements Runnable {
   }
 
   /**
-   * Follows operation {@code id} until it ends, drawing its progress on stderr; returns the
-   * final state, or throws when it did not succeed.
+   * Follows operation {@code id} until it ends, drawing its progress on stderr; returns the final
+   * state, or throws when it did not succeed.
    */
   static JsonNode follow(DaemonClient client, String id, PrintWriter err) {
-    OperationProgress progress =
-        new OperationProgress(err, OperationProgress.stderrIsTerminal());
+    OperationProgress progress = new OperationProgress(err, OperationProgress.stderrIsTerminal());
     JsonNode last = null;
     HttpResponse response = client.send("GET", PATH + "/" + id + "/watch", null);
-    try (BufferedReader lines = new BufferedReader(
-        new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         if (!line.isBlank()) {
           last = DaemonClient.JSON.readTree(line);
@@ -47,8 +46,14 @@ public final class OpCommand implements Runnable {
         }
       }
     } catch (IOException e) {
-      throw new CliException("lost the operation " + id + " while watching it: "
-          + e.getMessage() + "; it goes on in the daemon: `banger op watch " + id + "`");
+      throw new CliException(
+          "lost the operation "
+              + id
+              + " while watching it: "
+              + e.getMessage()
+              + "; it goes on in the daemon: `banger op watch "
+              + id
+              + "`");
     } finally {
       progress.finish();
     }
@@ -57,8 +62,14 @@ public final class OpCommand implements Runnable {
     }
     String state = last.path("state").asString();
     if (!"succeeded".equals(state)) {
-      throw new CliException(last.path("kind").asString() + " " + last.path("target").asString()
-          + " " + state + ": " + last.path("message").asString());
+      throw new CliException(
+          last.path("kind").asString()
+              + " "
+              + last.path("target").asString()
+              + " "
+              + state
+              + ": "
+              + last.path("message").asString());
     }
     return last;
   }
@@ -66,9 +77,14 @@ public final class OpCommand implements Runnable {
   static String table(JsonNode ops) {
     Table t = new Table("ID", "KIND", "TARGET", "STATE", "PHASE", "UPDATED", "MESSAGE");
     for (JsonNode op : ops) {
-      t.row(op.path("id").asString(), op.path("kind").asString(), op.path("target").asString(),
-          op.path("state").asString(), op.path("phase").asString(),
-          op.path("updatedAt").asString(), op.path("message").asString());
+      t.row(
+          op.path("id").asString(),
+          op.path("kind").asString(),
+          op.path("target").asString(),
+          op.path("state").asString(),
+          op.path("phase").asString(),
+          op.path("updatedAt").asString(),
+          op.path("message").asString());
     }
     return t.render();
   }
@@ -81,8 +97,8 @@ public final class OpCommand implements Runnable {
 
     @Override
     public void run() {
-      output.print(RootCommand.out(spec), RootCommand.of(spec).client().get(PATH),
-          OpCommand::table);
+      output.print(
+          RootCommand.out(spec), RootCommand.of(spec).client().get(PATH), OpCommand::table);
     }
   }
 

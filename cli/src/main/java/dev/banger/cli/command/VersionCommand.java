@@ -40,13 +40,22 @@ public final class VersionCommand implements Runnable {
   private static String render(JsonNode n) {
     String daemon =
         n.has("daemon")
-            ? n.path("daemon").path("version").asString() + " (API "
-                + n.path("daemon").path("apiVersion").asString() + ", Java "
-                + n.path("daemon").path("java").asString() + ")"
+            ? n.path("daemon").path("version").asString()
+                + " (API "
+                + n.path("daemon").path("apiVersion").asString()
+                + ", Java "
+                + n.path("daemon").path("java").asString()
+                + ")"
             : "unavailable: " + n.path("daemonError").asString();
-    return "Client: banger " + n.path("client").path("version").asString() + " (API "
-        + n.path("client").path("apiVersion").asString() + ", Java "
-        + n.path("client").path("java").asString() + ")\nDaemon: bangerd " + daemon + "\n";
+    return "Client: banger "
+        + n.path("client").path("version").asString()
+        + " (API "
+        + n.path("client").path("apiVersion").asString()
+        + ", Java "
+        + n.path("client").path("java").asString()
+        + ")\nDaemon: bangerd "
+        + daemon
+        + "\n";
   }
 
   /** Supplies {@code banger --version}. */

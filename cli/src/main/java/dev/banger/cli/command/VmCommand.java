@@ -11,25 +11,23 @@ import dev.banger.cli.client.HttpResponse;
 import dev.banger.cli.output.Table;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import picocli.CommandLine.Option;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
 
 /** {@code banger vm ...}: VM lifecycle commands. */
-@Command(
-    name = "vm",
-    description = "Create, run and manage VMs.")
+@Command(name = "vm", description = "Create, run and manage VMs.")
 public final class VmCommand implements Runnable {
   @Spec CommandSpec spec;
 
@@ -58,9 +56,14 @@ public final class VmCommand implements Runnable {
       Table t = new Table("NAME", "STATE", "IMAGE", "VMM", "CPUS", "MEMORY", "IP", "ID");
       for (JsonNode vm : vms) {
         String state = vm.path("state").asString();
-        t.row(vm.path("name").asString(), state, vm.path("image").asString(),
-            vm.path("vmm").asString(), vm.path("cpus").asString(),
-            vm.path("memoryMib").asString() + "M", vm.path("ip").asString(),
+        t.row(
+            vm.path("name").asString(),
+            state,
+            vm.path("image").asString(),
+            vm.path("vmm").asString(),
+            vm.path("cpus").asString(),
+            vm.path("memoryMib").asString() + "M",
+            vm.path("ip").asString(),
             vm.path("id").asString().substring(0, Math.min(12, vm.path("id").asString().length())));
       }
       return t.render();
@@ -85,8 +88,11 @@ public final class VmCommand implements Runnable {
     static String render(JsonNode vm) {
       StringBuilder out = new StringBuilder();
       for (var e : vm.properties()) {
-        out.append(String.format("%-14s %s%n", e.getKey() + ":", e.getValue().isValueNode()
-            ? e.getValue().asString() : e.getValue().toString()));
+        out.append(
+            String.format(
+                "%-14s %s%n",
+                e.getKey() + ":",
+                e.getValue().isValueNode() ? e.getValue().asString() : e.getValue().toString()));
       }
       return out.toString();
     }
@@ -113,8 +119,8 @@ public final class VmCommand implements Runnable {
     String vmm;
 
     CreateVmRequest request(String image, boolean start) {
-      return new CreateVmRequest(name, image, kernel, cpus, memory == null ? null
-          : memoryMib(memory), disk, vmm, start);
+      return new CreateVmRequest(
+          name, image, kernel, cpus, memory == null ? null : memoryMib(memory), disk, vmm, start);
     }
   }
 
@@ -127,7 +133,8 @@ public final class VmCommand implements Runnable {
       }
       return Integer.parseInt(s.endsWith("M") ? s.substring(0, s.length() - 1) : s);
     } catch (NumberFormatException | ArithmeticException e) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new Object()),
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(new Object()),
           "invalid --memory '" + text + "': use MiB, or e.g. 512M or 2G");
     }
   }
@@ -191,8 +198,8 @@ public final class VmCommand implements Runnable {
       if (!noWait) {
         started = awaitReady(spec, vm);
       }
-      RootCommand.out(spec).println(started.path("name").asString() + " "
-          + started.path("state").asString());
+      RootCommand.out(spec)
+          .println(started.path("name").asString() + " " + started.path("state").asString());
     }
   }
 
@@ -204,13 +211,14 @@ public final class VmCommand implements Runnable {
     @Parameters(paramLabel = "VM", description = "VM name or id.")
     String vm;
 
-    @Option(names = {"-t", "--timeout"}, description = "Seconds before forcing (default 30).")
+    @Option(
+        names = {"-t", "--timeout"},
+        description = "Seconds before forcing (default 30).")
     int timeout = 30;
 
     @Override
     public void run() {
-      JsonNode v = RootCommand.of(spec).client().post(path(vm) + "/stop?timeout=" + timeout,
-          null);
+      JsonNode v = RootCommand.of(spec).client().post(path(vm) + "/stop?timeout=" + timeout, null);
       RootCommand.out(spec).println(v.path("name").asString() + " " + v.path("state").asString());
     }
   }
@@ -254,7 +262,9 @@ public final class VmCommand implements Runnable {
     @Parameters(paramLabel = "VM", arity = "1..*", description = "VM names or ids.")
     List<String> vms;
 
-    @Option(names = {"-f", "--force"}, description = "Kill running VMs first.")
+    @Option(
+        names = {"-f", "--force"},
+        description = "Kill running VMs first.")
     boolean force;
 
     @Override
@@ -274,13 +284,15 @@ public final class VmCommand implements Runnable {
     @Parameters(paramLabel = "VM", description = "VM name or id.")
     String vm;
 
-    @Option(names = {"-f", "--follow"}, description = "Keep printing new output.")
+    @Option(
+        names = {"-f", "--follow"},
+        description = "Keep printing new output.")
     boolean follow;
 
     @Override
     public void run() {
-      HttpResponse r = RootCommand.of(spec).client().send("GET", path(vm) + "/logs?follow="
-          + follow, null);
+      HttpResponse r =
+          RootCommand.of(spec).client().send("GET", path(vm) + "/logs?follow=" + follow, null);
       try (InputStream body = r.body()) {
         body.transferTo(System.out);
         System.out.flush();
@@ -301,29 +313,47 @@ public final class VmCommand implements Runnable {
     @Parameters(index = "1..*", paramLabel = "CMD", description = "The command and arguments.")
     List<String> command;
 
-    @Option(names = {"-i", "--interactive"}, description = "Send stdin to the command.")
+    @Option(
+        names = {"-i", "--interactive"},
+        description = "Send stdin to the command.")
     boolean interactive;
 
-    @Option(names = {"-t", "--tty"}, description = "Run the command on a terminal.")
+    @Option(
+        names = {"-t", "--tty"},
+        description = "Run the command on a terminal.")
     boolean tty;
 
-    @Option(names = {"-u", "--user"}, description = "Guest user (default root).")
+    @Option(
+        names = {"-u", "--user"},
+        description = "Guest user (default root).")
     String user;
 
-    @Option(names = {"-w", "--workdir"}, description = "Working directory in the guest.")
+    @Option(
+        names = {"-w", "--workdir"},
+        description = "Working directory in the guest.")
     String workdir;
 
-    @Option(names = {"-e", "--env"}, description = "NAME=VALUE to set.")
+    @Option(
+        names = {"-e", "--env"},
+        description = "NAME=VALUE to set.")
     Map<String, String> env;
 
     @Override
     public void run() {
       if (command == null || command.isEmpty()) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-            "vm exec needs a command: banger vm exec VM -- CMD...");
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "vm exec needs a command: banger vm exec VM -- CMD...");
       }
-      int status = GuestExec.run(RootCommand.of(spec).client(), vm, command, interactive, tty,
-          user, workdir, env == null ? Map.of() : env);
+      int status =
+          GuestExec.run(
+              RootCommand.of(spec).client(),
+              vm,
+              command,
+              interactive,
+              tty,
+              user,
+              workdir,
+              env == null ? Map.of() : env);
       if (status != 0) {
         throw new CliException("", status);
       }
@@ -331,8 +361,11 @@ public final class VmCommand implements Runnable {
   }
 
   /** {@code banger vm cp SRC DST}, one side {@code VM:/path}. */
-  @Command(name = "cp", description = "Copy files or directories between the host and a VM"
-      + " (one side is VM:/path), keeping permissions.")
+  @Command(
+      name = "cp",
+      description =
+          "Copy files or directories between the host and a VM"
+              + " (one side is VM:/path), keeping permissions.")
   public static final class Cp implements Runnable {
     @Spec CommandSpec spec;
 
@@ -346,15 +379,17 @@ public final class VmCommand implements Runnable {
     public void run() {
       boolean toGuest = isGuest(destination);
       if (toGuest == isGuest(source)) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-            "exactly one side of vm cp must be VM:/path");
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "exactly one side of vm cp must be VM:/path");
       }
       String guest = toGuest ? destination : source;
       String host = Path.of(toGuest ? source : destination).toAbsolutePath().toString();
       String vm = guest.substring(0, guest.indexOf(':'));
       String guestPath = guest.substring(guest.indexOf(':') + 1);
-      JsonNode r = RootCommand.of(spec).client().post(path(vm) + "/cp",
-          new CopyRequest(toGuest, host, guestPath));
+      JsonNode r =
+          RootCommand.of(spec)
+              .client()
+              .post(path(vm) + "/cp", new CopyRequest(toGuest, host, guestPath));
       RootCommand.out(spec).println(r.path("copied").asString());
     }
 
@@ -365,8 +400,11 @@ public final class VmCommand implements Runnable {
   }
 
   /** {@code banger vm ssh VM [-- CMD...]}. */
-  @Command(name = "ssh", description = "Open an SSH session (or run CMD) in a VM with the"
-      + " system ssh client and a per-VM known_hosts file.")
+  @Command(
+      name = "ssh",
+      description =
+          "Open an SSH session (or run CMD) in a VM with the"
+              + " system ssh client and a per-VM known_hosts file.")
   public static final class Ssh implements Runnable {
     @Spec CommandSpec spec;
 
@@ -387,17 +425,33 @@ public final class VmCommand implements Runnable {
 
   static int ssh(CommandSpec spec, String vm, List<String> command) {
     JsonNode e = RootCommand.of(spec).client().get(path(vm) + "/ssh");
-    List<String> argv = new ArrayList<>(List.of("ssh", "-i", e.path("identityFile").asString(),
-        "-o", "UserKnownHostsFile=" + e.path("knownHosts").asString(),
-        "-o", "StrictHostKeyChecking=accept-new", "-o", "IdentitiesOnly=yes",
-        "-o", "LogLevel=ERROR", "-p", e.path("port").asString(),
-        e.path("user").asString() + "@" + e.path("host").asString()));
+    List<String> argv =
+        new ArrayList<>(
+            List.of(
+                "ssh",
+                "-i",
+                e.path("identityFile").asString(),
+                "-o",
+                "UserKnownHostsFile=" + e.path("knownHosts").asString(),
+                "-o",
+                "StrictHostKeyChecking=accept-new",
+                "-o",
+                "IdentitiesOnly=yes",
+                "-o",
+                "LogLevel=ERROR",
+                "-p",
+                e.path("port").asString(),
+                e.path("user").asString() + "@" + e.path("host").asString()));
     argv.addAll(command);
     try {
       return new ProcessBuilder(argv).inheritIO().start().waitFor();
     } catch (IOException ex) {
-      throw new CliException("cannot run ssh: " + ex.getMessage()
-          + "; install openssh-client, or use `banger vm exec -it " + vm + " -- bash`");
+      throw new CliException(
+          "cannot run ssh: "
+              + ex.getMessage()
+              + "; install openssh-client, or use `banger vm exec -it "
+              + vm
+              + " -- bash`");
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
       return 130;
@@ -410,20 +464,28 @@ public final class VmCommand implements Runnable {
     @Spec CommandSpec spec;
     @Mixin CreateOptions options;
 
-    @Parameters(paramLabel = "IMAGE [-- CMD...]", arity = "0..*",
+    @Parameters(
+        paramLabel = "IMAGE [-- CMD...]",
+        arity = "0..*",
         description = "Image (default from config), then -- and a command.")
     List<String> positional;
 
     @Option(names = "--rm", description = "Remove the VM when the command or shell ends.")
     boolean remove;
 
-    @Option(names = {"-d", "--detach"}, description = "Print the VM name once ready and exit.")
+    @Option(
+        names = {"-d", "--detach"},
+        description = "Print the VM name once ready and exit.")
     boolean detach;
 
-    @Option(names = {"-i", "--interactive"}, description = "Send stdin to CMD.")
+    @Option(
+        names = {"-i", "--interactive"},
+        description = "Send stdin to CMD.")
     boolean interactive;
 
-    @Option(names = {"-t", "--tty"}, description = "Run CMD on a terminal.")
+    @Option(
+        names = {"-t", "--tty"},
+        description = "Run CMD on a terminal.")
     boolean tty;
 
     @Override
@@ -435,8 +497,8 @@ public final class VmCommand implements Runnable {
       List<String> command = args.subList(args.size() - commandLength, args.size());
       List<String> before = args.subList(0, args.size() - commandLength);
       if (before.size() > 1) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-            "vm run takes one IMAGE; put the command after --");
+        throw new picocli.CommandLine.ParameterException(
+            spec.commandLine(), "vm run takes one IMAGE; put the command after --");
       }
       String image = before.isEmpty() ? null : before.getFirst();
 
@@ -451,9 +513,10 @@ public final class VmCommand implements Runnable {
           RootCommand.out(spec).println(name);
           return;
         }
-        status = command.isEmpty()
-            ? ssh(spec, name, List.of())
-            : GuestExec.run(client, name, command, interactive, tty, null, null, Map.of());
+        status =
+            command.isEmpty()
+                ? ssh(spec, name, List.of())
+                : GuestExec.run(client, name, command, interactive, tty, null, null, Map.of());
       } finally {
         if (remove && !detach) {
           client.delete(path(name) + "?force=true");

@@ -7,8 +7,8 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Prints JSON for {@code -o json}: two-space indentation, one field per line, and empty arrays
- * and objects as {@code []} and {@code {}} so scripts can compare output as text. Thread-safe.
+ * Prints JSON for {@code -o json}: two-space indentation, one field per line, and empty arrays and
+ * objects as {@code []} and {@code {}} so scripts can compare output as text. Thread-safe.
  */
 public final class JsonPrinter {
   private static final ObjectMapper SCALARS = JsonMapper.builder().build();

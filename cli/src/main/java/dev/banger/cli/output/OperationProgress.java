@@ -5,9 +5,9 @@ import java.util.Locale;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Shows an operation's progress on stderr while the CLI waits for it: a bar redrawn in place on
- * a terminal, plain lines otherwise (one per phase and per 10%), so logs and pipes stay
- * readable. Not thread-safe.
+ * Shows an operation's progress on stderr while the CLI waits for it: a bar redrawn in place on a
+ * terminal, plain lines otherwise (one per phase and per 10%), so logs and pipes stay readable. Not
+ * thread-safe.
  */
 public final class OperationProgress {
   private static final int BAR = 30;
@@ -27,7 +27,9 @@ public final class OperationProgress {
   /** Whether stderr is a terminal. */
   public static boolean stderrIsTerminal() {
     java.io.Console console = System.console();
-    return console != null && console.isTerminal() && System.getenv("TERM") != null
+    return console != null
+        && console.isTerminal()
+        && System.getenv("TERM") != null
         && !"dumb".equals(System.getenv("TERM"));
   }
 
@@ -59,8 +61,11 @@ public final class OperationProgress {
     StringBuilder line = new StringBuilder("\r").append(target).append(": ").append(phase);
     if (total > 0) {
       int filled = (int) Math.min(BAR, done * BAR / total);
-      line.append(" [").append("=".repeat(filled)).append(" ".repeat(BAR - filled))
-          .append("] ").append(amount(done, total, percent));
+      line.append(" [")
+          .append("=".repeat(filled))
+          .append(" ".repeat(BAR - filled))
+          .append("] ")
+          .append(amount(done, total, percent));
     } else if (done > 0) {
       line.append(' ').append(mib(done));
     }
@@ -82,8 +87,7 @@ public final class OperationProgress {
     if (percent) {
       return done + "%";
     }
-    return String.format(Locale.ROOT, "%d%% (%s / %s)", done * 100 / total, mib(done),
-        mib(total));
+    return String.format(Locale.ROOT, "%d%% (%s / %s)", done * 100 / total, mib(done), mib(total));
   }
 
   private static String mib(long bytes) {

@@ -23,8 +23,10 @@ class HttpResponseTest {
 
   @Test
   void chunkedBodyIsDecoded() throws IOException {
-    HttpResponse r = parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-        + "4\r\n{\"a\"\r\n3;ext=1\r\n:1}\r\n0\r\n\r\n");
+    HttpResponse r =
+        parse(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "4\r\n{\"a\"\r\n3;ext=1\r\n:1}\r\n0\r\n\r\n");
 
     assertThat(r.bodyText()).isEqualTo("{\"a\":1}");
   }
@@ -44,8 +46,10 @@ class HttpResponseTest {
 
   @Test
   void truncatedChunkIsAnError() {
-    assertThatThrownBy(() -> parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + "10\r\nshort").bodyText())
+    assertThatThrownBy(
+            () ->
+                parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + "10\r\nshort")
+                    .bodyText())
         .hasMessageContaining("middle of a chunk");
   }
 }

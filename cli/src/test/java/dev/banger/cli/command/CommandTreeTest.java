@@ -39,21 +39,28 @@ class CommandTreeTest {
     StringWriter err = new StringWriter();
     StringWriter out = new StringWriter();
 
-    assertThat(Main.run(new String[] {"vm", "ls", "-o", "yaml"}, new PrintWriter(out),
-        new PrintWriter(err))).isEqualTo(2);
+    assertThat(
+            Main.run(
+                new String[] {"vm", "ls", "-o", "yaml"},
+                new PrintWriter(out),
+                new PrintWriter(err)))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("yaml");
-    assertThat(Main.run(new String[] {"frobnicate"}, new PrintWriter(out),
-        new PrintWriter(err))).isEqualTo(2);
-    assertThat(Main.run(new String[] {"--help"}, new PrintWriter(out),
-        new PrintWriter(err))).isZero();
+    assertThat(Main.run(new String[] {"frobnicate"}, new PrintWriter(out), new PrintWriter(err)))
+        .isEqualTo(2);
+    assertThat(Main.run(new String[] {"--help"}, new PrintWriter(out), new PrintWriter(err)))
+        .isZero();
   }
 
   @Test
   void bashCompletionCoversSubcommands() {
     StringWriter out = new StringWriter();
 
-    int rc = Main.run(new String[] {"completion", "bash"}, new PrintWriter(out),
-        new PrintWriter(new StringWriter()));
+    int rc =
+        Main.run(
+            new String[] {"completion", "bash"},
+            new PrintWriter(out),
+            new PrintWriter(new StringWriter()));
 
     assertThat(rc).isZero();
     assertThat(out.toString()).contains("complete -F", "vm", "daemon", "doctor");

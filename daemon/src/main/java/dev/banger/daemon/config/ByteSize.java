@@ -7,8 +7,8 @@ public final class ByteSize {
   private ByteSize() {}
 
   /**
-   * Parses a size: a number of bytes, or a number with a binary suffix K, M, G or T (an
-   * optional trailing {@code iB} or {@code B} is accepted).
+   * Parses a size: a number of bytes, or a number with a binary suffix K, M, G or T (an optional
+   * trailing {@code iB} or {@code B} is accepted).
    *
    * @throws IllegalArgumentException naming the text when it is not a size
    */

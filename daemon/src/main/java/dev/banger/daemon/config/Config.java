@@ -4,8 +4,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The daemon's settings, read from {@code config.toml}. Every key is documented in the README
- * with its default. Immutable and thread-safe.
+ * The daemon's settings, read from {@code config.toml}. Every key is documented in the README with
+ * its default. Immutable and thread-safe.
  *
  * @param firecrackerBin the firecracker binary; a bare name is looked up on PATH
  * @param jailerBin the jailer binary; when present Firecracker runs under it

@@ -12,9 +12,9 @@ import org.tomlj.TomlParseResult;
 import org.tomlj.TomlPosition;
 
 /**
- * Reads {@code config.toml}. A missing file means the defaults; a file that does not parse, has
- * an unknown key or a value of the wrong type or range is refused with an error that names the
- * line, the column and the key. Thread-safe (stateless).
+ * Reads {@code config.toml}. A missing file means the defaults; a file that does not parse, has an
+ * unknown key or a value of the wrong type or range is refused with an error that names the line,
+ * the column and the key. Thread-safe (stateless).
  */
 public final class ConfigLoader {
   private static final List<String> KEYS =
@@ -105,8 +105,11 @@ public final class ConfigLoader {
     String oneOf(String key, String fallback, List<String> allowed) throws ConfigException {
       String value = string(key, fallback);
       if (!allowed.contains(value)) {
-        throw at(file, toml, key, "key '" + key + "' must be one of " + allowed + ", not '"
-            + value + "'");
+        throw at(
+            file,
+            toml,
+            key,
+            "key '" + key + "' must be one of " + allowed + ", not '" + value + "'");
       }
       return value;
     }
@@ -120,8 +123,11 @@ public final class ConfigLoader {
       }
       long value = toml.getLong(key);
       if (value < min || value > max) {
-        throw at(file, toml, key, "key '" + key + "' must be between " + min + " and " + max
-            + ", not " + value);
+        throw at(
+            file,
+            toml,
+            key,
+            "key '" + key + "' must be between " + min + " and " + max + ", not " + value);
       }
       return value;
     }
@@ -141,8 +147,16 @@ public final class ConfigLoader {
     String subnet(String key, String fallback) throws ConfigException {
       String value = string(key, fallback);
       if (!value.matches("\\d{1,3}(\\.\\d{1,3}){3}/(1[6-9]|2[0-9]|30)")) {
-        throw at(file, toml, key, "key '" + key + "' must be an IPv4 subnet like 172.30.0.0/24"
-            + " with a prefix from /16 to /30, not '" + value + "'");
+        throw at(
+            file,
+            toml,
+            key,
+            "key '"
+                + key
+                + "' must be an IPv4 subnet like 172.30.0.0/24"
+                + " with a prefix from /16 to /30, not '"
+                + value
+                + "'");
       }
       return value;
     }

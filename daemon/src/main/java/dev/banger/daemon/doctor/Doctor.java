@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * Host readiness checks with real probes: KVM must run a guest, QEMU must offer the microvm
- * machine, a TAP device must be creatable, a reflink must succeed in the state directory.
- * Each check says what it found and what to do. Thread-safe (stateless but for its inputs).
+ * machine, a TAP device must be creatable, a reflink must succeed in the state directory. Each
+ * check says what it found and what to do. Thread-safe (stateless but for its inputs).
  */
 public final class Doctor {
   private static final Duration SHORT = Duration.ofSeconds(5);
@@ -55,17 +55,30 @@ public final class Doctor {
     checks.add(reflink);
     checks.add(freeDisk());
     checks.add(mkfs());
-    checks.add(tool("debootstrap", "debootstrap", "--version", false,
-        "apt-get install debootstrap (needed to build the golden image from its recipe)"));
+    checks.add(
+        tool(
+            "debootstrap",
+            "debootstrap",
+            "--version",
+            false,
+            "apt-get install debootstrap (needed to build the golden image from its recipe)"));
     checks.add(tool("ssh", "ssh", "-V", true, "apt-get install openssh-client"));
-    checks.add(tool("apt-get", "apt-get", "--version", false,
-        "a Debian-family host is needed to build kernels and images from their recipes"));
+    checks.add(
+        tool(
+            "apt-get",
+            "apt-get",
+            "--version",
+            false,
+            "a Debian-family host is needed to build kernels and images from their recipes"));
 
     boolean kvmUsable = DoctorCheck.OK.equals(kvm.status());
     boolean fcUsable = kvmUsable && DoctorCheck.OK.equals(firecracker.status());
     String vmm = chooseVmm(fcUsable, DoctorCheck.OK.equals(qemu.status()));
     checks.add(
-        vmmCheck(vmm, kvmUsable, DoctorCheck.OK.equals(firecracker.status()),
+        vmmCheck(
+            vmm,
+            kvmUsable,
+            DoctorCheck.OK.equals(firecracker.status()),
             DoctorCheck.OK.equals(qemu.status())));
     String strategy =
         DoctorCheck.OK.equals(dm.status()) && root
@@ -85,16 +98,22 @@ public final class Doctor {
   private DoctorCheck vmmCheck(
       String vmm, boolean kvmUsable, boolean firecrackerFound, boolean qemuFound) {
     if ("firecracker".equals(vmm) && !firecrackerFound) {
-      return fail("vmm", "no usable VMM: firecracker not found"
+      return fail(
+          "vmm",
+          "no usable VMM: firecracker not found"
               + (qemuFound ? "" : " and QEMU with microvm not found"),
           "apt-get install qemu-system-x86, or install firecracker on a KVM host");
     }
     if ("firecracker".equals(vmm) && !kvmUsable) {
-      return fail("vmm", "firecracker selected but KVM is not usable",
+      return fail(
+          "vmm",
+          "firecracker selected but KVM is not usable",
           "set vmm = \"qemu\" or \"auto\" in config.toml, or run on a host with working KVM");
     }
     if ("qemu".equals(vmm) && !qemuFound) {
-      return fail("vmm", "qemu selected but QEMU with the microvm machine is not found",
+      return fail(
+          "vmm",
+          "qemu selected but QEMU with the microvm machine is not found",
           "apt-get install qemu-system-x86");
     }
     String how = "qemu".equals(vmm) && !kvmUsable ? " with software emulation (TCG)" : " with KVM";
@@ -105,17 +124,22 @@ public final class Doctor {
   public DoctorCheck kvm() {
     Path dev = Path.of("/dev/kvm");
     if (!Files.exists(dev)) {
-      return warn("kvm", "/dev/kvm is missing: QEMU will use software emulation",
+      return warn(
+          "kvm",
+          "/dev/kvm is missing: QEMU will use software emulation",
           "enable virtualisation in the firmware and load kvm_intel or kvm_amd");
     }
     if (!Files.isReadable(dev) || !Files.isWritable(dev)) {
-      return warn("kvm", "/dev/kvm is present but not accessible to this user",
+      return warn(
+          "kvm",
+          "/dev/kvm is present but not accessible to this user",
           "add yourself to the kvm group, or run banger as root");
     }
     Optional<String> unsupported = unsupportedKvmImplementation();
     if (unsupported.isPresent()) {
-      return warn("kvm", "present but unusable: QEMU will use software emulation ("
-              + unsupported.get() + ")",
+      return warn(
+          "kvm",
+          "present but unusable: QEMU will use software emulation (" + unsupported.get() + ")",
           "run banger on a host whose CPU exposes VT-x or AMD-V (bare metal, or a VM with"
               + " nested virtualisation enabled)");
     }
@@ -130,21 +154,23 @@ public final class Doctor {
     if (r.ok()) {
       return ok("kvm", "usable: a test guest ran and halted", false);
     }
-    return warn("kvm", "present but unusable: QEMU will use software emulation ("
-            + r.firstLine() + ")",
+    return warn(
+        "kvm",
+        "present but unusable: QEMU will use software emulation (" + r.firstLine() + ")",
         "on a VM host, enable nested virtualisation; otherwise check dmesg for KVM errors");
   }
 
   /**
-   * Why the loaded KVM cannot run standard guest kernels, if it cannot: a CPU without VT-x or
-   * AMD-V whose KVM is the PVM module runs only guest kernels built for PVM.
+   * Why the loaded KVM cannot run standard guest kernels, if it cannot: a CPU without VT-x or AMD-V
+   * whose KVM is the PVM module runs only guest kernels built for PVM.
    */
   static Optional<String> unsupportedKvmImplementation() {
     boolean hardware = cpuFlags().contains("vmx") || cpuFlags().contains("svm");
     boolean pvm = Files.isDirectory(Path.of("/sys/module/kvm_pvm"));
     if (!hardware && pvm) {
-      return Optional.of("KVM here is kvm_pvm without VT-x/AMD-V in the CPU; it runs only"
-          + " PVM-enabled guest kernels, and a standard kernel hangs early in boot");
+      return Optional.of(
+          "KVM here is kvm_pvm without VT-x/AMD-V in the CPU; it runs only"
+              + " PVM-enabled guest kernels, and a standard kernel hangs early in boot");
     }
     return Optional.empty();
   }
@@ -164,13 +190,17 @@ public final class Doctor {
   private DoctorCheck firecracker() {
     Optional<Path> bin = HostCommand.which(config.firecrackerBin());
     if (bin.isEmpty()) {
-      return warn("firecracker", "not found ('" + config.firecrackerBin() + "')",
+      return warn(
+          "firecracker",
+          "not found ('" + config.firecrackerBin() + "')",
           "install firecracker on PATH or set firecracker_bin; QEMU is used meanwhile");
     }
     HostCommand.Result r = HostCommand.run(SHORT, bin.get().toString(), "--version");
     return r.ok()
         ? ok("firecracker", bin.get() + ": " + r.firstLine(), false)
-        : warn("firecracker", bin.get() + " --version failed: " + r.firstLine(),
+        : warn(
+            "firecracker",
+            bin.get() + " --version failed: " + r.firstLine(),
             "reinstall firecracker");
   }
 
@@ -181,14 +211,18 @@ public final class Doctor {
     Optional<Path> bin = HostCommand.which(config.jailerBin().get());
     return bin.isPresent()
         ? ok("jailer", bin.get().toString(), false)
-        : fail("jailer", "jailer_bin '" + config.jailerBin().get() + "' not found",
+        : fail(
+            "jailer",
+            "jailer_bin '" + config.jailerBin().get() + "' not found",
             "install the jailer or remove jailer_bin from config.toml");
   }
 
   private DoctorCheck qemu() {
     Optional<Path> bin = HostCommand.which(config.qemuBin());
     if (bin.isEmpty()) {
-      return warn("qemu", "not found ('" + config.qemuBin() + "')",
+      return warn(
+          "qemu",
+          "not found ('" + config.qemuBin() + "')",
           "apt-get install qemu-system-x86 (needed where Firecracker or KVM is unavailable)");
     }
     HostCommand.Result version = HostCommand.run(SHORT, bin.get().toString(), "--version");
@@ -206,7 +240,9 @@ public final class Doctor {
     HostCommand.Result sudo = HostCommand.run(SHORT, "sudo", "-n", "true");
     return sudo.ok()
         ? ok("root", "passwordless sudo available", false)
-        : warn("root", "not root and no passwordless sudo",
+        : warn(
+            "root",
+            "not root and no passwordless sudo",
             "TAP networking, loop devices and image builds need root: run bangerd as root;"
                 + " without it VMs use QEMU user-mode networking");
   }
@@ -219,12 +255,14 @@ public final class Doctor {
       return warn("tun", "/dev/net/tun present; creating a TAP needs root", "run bangerd as root");
     }
     String name = "bgr-probe" + ProcessHandle.current().pid() % 10000;
-    HostCommand.Result add = HostCommand.run(SHORT, "ip", "tuntap", "add", "dev", name, "mode",
-        "tap");
+    HostCommand.Result add =
+        HostCommand.run(SHORT, "ip", "tuntap", "add", "dev", name, "mode", "tap");
     HostCommand.run(SHORT, "ip", "link", "del", name);
     return add.ok()
         ? ok("tun", "/dev/net/tun works: created and removed a TAP device", false)
-        : warn("tun", "cannot create a TAP device: " + add.firstLine(),
+        : warn(
+            "tun",
+            "cannot create a TAP device: " + add.firstLine(),
             "modprobe tun and check that iproute2 is installed");
   }
 
@@ -245,13 +283,17 @@ public final class Doctor {
 
   private DoctorCheck nat() {
     if (HostCommand.which("nft").isPresent()) {
-      return ok("nat", "nftables (" + HostCommand.run(SHORT, "nft", "--version").firstLine()
-          + ")", false);
+      return ok(
+          "nat",
+          "nftables (" + HostCommand.run(SHORT, "nft", "--version").firstLine() + ")",
+          false);
     }
     if (HostCommand.which("iptables").isPresent()) {
       return ok("nat", "iptables", false);
     }
-    return warn("nat", "neither nft nor iptables found",
+    return warn(
+        "nat",
+        "neither nft nor iptables found",
         "apt-get install nftables (VMs on the bridge need NAT to reach the network)");
   }
 
@@ -262,7 +304,9 @@ public final class Doctor {
       return ok("device-mapper", "available: VM disks are dm snapshots", false);
     }
     String why = control ? "dmsetup not found" : "missing (/dev/mapper/control absent)";
-    return warn("device-mapper", why + ": VM disks use reflink or sparse copies",
+    return warn(
+        "device-mapper",
+        why + ": VM disks use reflink or sparse copies",
         control ? "apt-get install dmsetup" : "modprobe dm_snapshot, or ignore: copies work");
   }
 
@@ -286,10 +330,14 @@ public final class Doctor {
           HostCommand.run(SHORT, "cp", "--reflink=always", a.toString(), b.toString());
       return r.ok()
           ? ok("reflink", dir + " supports reflink clones", false)
-          : warn("reflink", dir + " cannot make reflink clones: VM disks are sparse copies",
+          : warn(
+              "reflink",
+              dir + " cannot make reflink clones: VM disks are sparse copies",
               "put the state directory on xfs or btrfs for instant VM disks");
     } catch (IOException e) {
-      return warn("reflink", "cannot probe " + dir + ": " + e.getMessage(),
+      return warn(
+          "reflink",
+          "cannot probe " + dir + ": " + e.getMessage(),
           "check permissions of the state directory");
     } finally {
       deleteQuietly(a);
@@ -310,7 +358,9 @@ public final class Doctor {
           ? warn("disk", detail, "images need several GiB: free some space")
           : fail("disk", detail, "free at least 2 GiB for one image and a VM");
     } catch (IOException e) {
-      return fail("disk", "cannot read free space of " + dir + ": " + e.getMessage(),
+      return fail(
+          "disk",
+          "cannot read free space of " + dir + ": " + e.getMessage(),
           "check that the state directory is on a mounted filesystem");
     }
   }
@@ -326,11 +376,13 @@ public final class Doctor {
       Files.writeString(content.resolve("probe"), "banger");
       Path image = dir.resolve("probe.ext4");
       HostCommand.Result r =
-          HostCommand.run(SHORT, "mkfs.ext4", "-q", "-F", "-d", content.toString(),
-              image.toString(), "4M");
+          HostCommand.run(
+              SHORT, "mkfs.ext4", "-q", "-F", "-d", content.toString(), image.toString(), "4M");
       return r.ok()
           ? ok("mkfs.ext4", "mkfs.ext4 -d builds populated images", true)
-          : fail("mkfs.ext4", "mkfs.ext4 -d failed: " + r.firstLine(),
+          : fail(
+              "mkfs.ext4",
+              "mkfs.ext4 -d failed: " + r.firstLine(),
               "install e2fsprogs 1.43 or newer");
     } catch (IOException e) {
       return fail("mkfs.ext4", "cannot probe: " + e.getMessage(), "check /tmp");

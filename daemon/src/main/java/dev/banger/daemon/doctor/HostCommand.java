@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a short host command for a probe, with a time limit, and captures its output. A command
- * that does not finish in time is killed. Thread-safe (stateless).
+ * Runs a short host command for a probe, with a time limit, and captures its output. A command that
+ * does not finish in time is killed. Thread-safe (stateless).
  */
 final class HostCommand {
   private HostCommand() {}
@@ -43,7 +43,8 @@ final class HostCommand {
               .start();
       if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly().waitFor();
-        return new Result(-1, argv.getFirst() + " did not finish within " + limit.toSeconds() + " s");
+        return new Result(
+            -1, argv.getFirst() + " did not finish within " + limit.toSeconds() + " s");
       }
       return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
     } catch (IOException e) {

@@ -15,16 +15,15 @@ import java.lang.invoke.MethodHandle;
 /**
  * Proves that KVM can really run a guest, not only that {@code /dev/kvm} opens. It creates a VM
  * with 64 KiB of memory and one vCPU in real mode, as firmware leaves a CPU, and runs code that
- * boots the way a kernel does: it loads a GDT, enters protected mode, turns on PAE, long mode
- * and paging, far-jumps into 64-bit code, writes a byte to an I/O port, loops five million
- * times and halts. A KVM whose vCPUs cannot switch modes, or run far below native speed,
- * fails here instead of in the middle of a kernel boot. {@link Doctor} also checks which KVM
- * implementation is loaded: PVM passes this probe but runs only PVM-enabled guest kernels.
- * {@link Doctor} runs this in a child process with a time limit, since a hung {@code KVM_RUN}
- * cannot be interrupted.
+ * boots the way a kernel does: it loads a GDT, enters protected mode, turns on PAE, long mode and
+ * paging, far-jumps into 64-bit code, writes a byte to an I/O port, loops five million times and
+ * halts. A KVM whose vCPUs cannot switch modes, or run far below native speed, fails here instead
+ * of in the middle of a kernel boot. {@link Doctor} also checks which KVM implementation is loaded:
+ * PVM passes this probe but runs only PVM-enabled guest kernels. {@link Doctor} runs this in a
+ * child process with a time limit, since a hung {@code KVM_RUN} cannot be interrupted.
  *
- * <p>Run as a program: prints {@code ok} and exits 0 when the guest halted as expected, or
- * prints the failure and exits 1.
+ * <p>Run as a program: prints {@code ok} and exits 0 when the guest halted as expected, or prints
+ * the failure and exits 1.
  */
 public final class KvmProbe {
   private static final long KVM_GET_API_VERSION = 0xAE00L;
@@ -55,10 +54,38 @@ public final class KvmProbe {
 
   /** Flat descriptors: null, 32-bit code (0x08), data (0x10), 64-bit code (0x18). */
   private static final byte[] GDT_ENTRIES = {
-    0, 0, 0, 0, 0, 0, 0, 0,
-    (byte) 0xFF, (byte) 0xFF, 0, 0, 0, (byte) 0x9A, (byte) 0xCF, 0,
-    (byte) 0xFF, (byte) 0xFF, 0, 0, 0, (byte) 0x92, (byte) 0xCF, 0,
-    (byte) 0xFF, (byte) 0xFF, 0, 0, 0, (byte) 0x9A, (byte) 0xAF, 0
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    (byte) 0xFF,
+    (byte) 0xFF,
+    0,
+    0,
+    0,
+    (byte) 0x9A,
+    (byte) 0xCF,
+    0,
+    (byte) 0xFF,
+    (byte) 0xFF,
+    0,
+    0,
+    0,
+    (byte) 0x92,
+    (byte) 0xCF,
+    0,
+    (byte) 0xFF,
+    (byte) 0xFF,
+    0,
+    0,
+    0,
+    (byte) 0x9A,
+    (byte) 0xAF,
+    0
   };
 
   /** lgdt limit 0x1f, base 0x500. */
@@ -67,11 +94,29 @@ public final class KvmProbe {
   /** 16-bit: cli; lgdt [0x530]; mov eax, cr0; or eax, 1; mov cr0, eax; jmp dword 0x08:0x1040. */
   private static final byte[] REAL_MODE_CODE = {
     (byte) 0xFA,
-    0x0F, 0x01, 0x16, 0x30, 0x05,
-    0x0F, 0x20, (byte) 0xC0,
-    0x66, (byte) 0x83, (byte) 0xC8, 0x01,
-    0x0F, 0x22, (byte) 0xC0,
-    0x66, (byte) 0xEA, 0x40, 0x10, 0x00, 0x00, 0x08, 0x00
+    0x0F,
+    0x01,
+    0x16,
+    0x30,
+    0x05,
+    0x0F,
+    0x20,
+    (byte) 0xC0,
+    0x66,
+    (byte) 0x83,
+    (byte) 0xC8,
+    0x01,
+    0x0F,
+    0x22,
+    (byte) 0xC0,
+    0x66,
+    (byte) 0xEA,
+    0x40,
+    0x10,
+    0x00,
+    0x00,
+    0x08,
+    0x00
   };
 
   /**
@@ -79,22 +124,63 @@ public final class KvmProbe {
    * wrmsr); cr0 |= PG; jmp 0x18:0x1080.
    */
   private static final byte[] PROTECTED_MODE_CODE = {
-    0x66, (byte) 0xB8, 0x10, 0x00,
-    (byte) 0x8E, (byte) 0xD8,
-    (byte) 0x8E, (byte) 0xD0,
-    0x0F, 0x20, (byte) 0xE0,
-    (byte) 0x83, (byte) 0xC8, 0x20,
-    0x0F, 0x22, (byte) 0xE0,
-    (byte) 0xB8, 0x00, 0x20, 0x00, 0x00,
-    0x0F, 0x22, (byte) 0xD8,
-    (byte) 0xB9, (byte) 0x80, 0x00, 0x00, (byte) 0xC0,
-    0x0F, 0x32,
-    0x0D, 0x00, 0x01, 0x00, 0x00,
-    0x0F, 0x30,
-    0x0F, 0x20, (byte) 0xC0,
-    0x0D, 0x00, 0x00, 0x00, (byte) 0x80,
-    0x0F, 0x22, (byte) 0xC0,
-    (byte) 0xEA, (byte) 0x80, 0x10, 0x00, 0x00, 0x18, 0x00
+    0x66,
+    (byte) 0xB8,
+    0x10,
+    0x00,
+    (byte) 0x8E,
+    (byte) 0xD8,
+    (byte) 0x8E,
+    (byte) 0xD0,
+    0x0F,
+    0x20,
+    (byte) 0xE0,
+    (byte) 0x83,
+    (byte) 0xC8,
+    0x20,
+    0x0F,
+    0x22,
+    (byte) 0xE0,
+    (byte) 0xB8,
+    0x00,
+    0x20,
+    0x00,
+    0x00,
+    0x0F,
+    0x22,
+    (byte) 0xD8,
+    (byte) 0xB9,
+    (byte) 0x80,
+    0x00,
+    0x00,
+    (byte) 0xC0,
+    0x0F,
+    0x32,
+    0x0D,
+    0x00,
+    0x01,
+    0x00,
+    0x00,
+    0x0F,
+    0x30,
+    0x0F,
+    0x20,
+    (byte) 0xC0,
+    0x0D,
+    0x00,
+    0x00,
+    0x00,
+    (byte) 0x80,
+    0x0F,
+    0x22,
+    (byte) 0xC0,
+    (byte) 0xEA,
+    (byte) 0x80,
+    0x10,
+    0x00,
+    0x00,
+    0x18,
+    0x00
   };
 
   /*
@@ -102,9 +188,19 @@ public final class KvmProbe {
    * With hardware virtualisation the loop takes a few milliseconds.
    */
   private static final byte[] LONG_MODE_CODE = {
-    (byte) 0xB0, 0x42, (byte) 0xE6, 0x10,
-    (byte) 0xB9, 0x40, 0x4B, 0x4C, 0x00,
-    (byte) 0xFF, (byte) 0xC9, 0x75, (byte) 0xFC,
+    (byte) 0xB0,
+    0x42,
+    (byte) 0xE6,
+    0x10,
+    (byte) 0xB9,
+    0x40,
+    0x4B,
+    0x4C,
+    0x00,
+    (byte) 0xFF,
+    (byte) 0xC9,
+    0x75,
+    (byte) 0xFC,
     (byte) 0xF4
   };
 
@@ -116,8 +212,8 @@ public final class KvmProbe {
   private static final MethodHandle MMAP =
       libc(
           "mmap",
-          FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT,
-              JAVA_LONG),
+          FunctionDescriptor.of(
+              ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
           -1);
 
   private KvmProbe() {}
@@ -171,7 +267,7 @@ public final class KvmProbe {
       sregs.set(JAVA_SHORT, 12, (short) 0);
       check((int) IOCTL.invokeExact(vcpu, KVM_SET_SREGS, sregs.address()), "KVM_SET_SREGS");
       MemorySegment regs = arena.allocate(144);
-            regs.set(JAVA_LONG, 128, CODE_ADDRESS);
+      regs.set(JAVA_LONG, 128, CODE_ADDRESS);
       regs.set(JAVA_LONG, 136, 0x2L);
       check((int) IOCTL.invokeExact(vcpu, KVM_SET_REGS, regs.address()), "KVM_SET_REGS");
 
@@ -179,9 +275,11 @@ public final class KvmProbe {
       runUntilHalt(vcpu, kvmRun);
       long millis = (System.nanoTime() - start) / 1_000_000;
       if (millis > SLOW_MILLIS) {
-        throw new IllegalStateException("a 5-million-step loop took " + millis
-            + " ms instead of a few: the guest is emulated, not run by the CPU (nested"
-            + " virtualisation without hardware support)");
+        throw new IllegalStateException(
+            "a 5-million-step loop took "
+                + millis
+                + " ms instead of a few: the guest is emulated, not run by the CPU (nested"
+                + " virtualisation without hardware support)");
       }
     }
   }
@@ -209,8 +307,11 @@ public final class KvmProbe {
         int value = Byte.toUnsignedInt(kvmRun.get(JAVA_BYTE, dataOffset));
         if (port != PROBE_PORT || value != PROBE_VALUE) {
           throw new IllegalStateException(
-              "the guest wrote 0x" + Integer.toHexString(value) + " to port 0x"
-                  + Integer.toHexString(port) + "; KVM ran it wrongly");
+              "the guest wrote 0x"
+                  + Integer.toHexString(value)
+                  + " to port 0x"
+                  + Integer.toHexString(port)
+                  + "; KVM ran it wrongly");
         }
         sawIo = true;
       } else if (reason == KVM_EXIT_HLT) {
@@ -237,8 +338,8 @@ public final class KvmProbe {
   private static MemorySegment mmap(long size, int fd) throws Throwable {
     int prot = 0x1 | 0x2;
     int flags = fd < 0 ? 0x02 | 0x20 /* MAP_PRIVATE|MAP_ANONYMOUS */ : 0x01 /* MAP_SHARED */;
-    MemorySegment p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, prot, flags, fd,
-        0L);
+    MemorySegment p =
+        (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, prot, flags, fd, 0L);
     if (p.address() == -1L) {
       throw new IllegalStateException("mmap of " + size + " bytes failed");
     }

@@ -3,8 +3,8 @@ package dev.banger.daemon.http;
 import dev.banger.api.ErrorCode;
 
 /**
- * A failure that the API answers as JSON with a stable code. The message names the thing
- * involved (VM, image, kernel, path) and what the user can do.
+ * A failure that the API answers as JSON with a stable code. The message names the thing involved
+ * (VM, image, kernel, path) and what the user can do.
  */
 public final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -3,8 +3,7 @@ package dev.banger.daemon.http;
 import java.util.Map;
 
 /**
- * One API request as a route handler sees it: path parameters, query parameters and the raw
- * body.
+ * One API request as a route handler sees it: path parameters, query parameters and the raw body.
  *
  * @param method the HTTP method
  * @param path the request path

@@ -28,10 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's HTTP/1.1 server on a Unix socket (Jetty core handlers, no servlets). It routes
- * each request to a {@link Route}, writes the result as JSON, and turns failures into {@link
- * ErrorBody} answers with a stable code. The socket is made owner-only ({@code 0600}) before
- * the server accepts anything: the runtime directory is {@code 0700} while it is created.
+ * The daemon's HTTP/1.1 server on a Unix socket (Jetty core handlers, no servlets). It routes each
+ * request to a {@link Route}, writes the result as JSON, and turns failures into {@link ErrorBody}
+ * answers with a stable code. The socket is made owner-only ({@code 0600}) before the server
+ * accepts anything: the runtime directory is {@code 0700} while it is created.
  *
  * <p>Thread-safe: Jetty calls handlers on its pool; routes are immutable.
  */
@@ -108,8 +108,12 @@ public final class ApiServer implements AutoCloseable {
         Fields fields = Request.extractQueryParameters(request);
         fields.forEach(f -> query.put(f.getName(), f.getValue()));
         if (found.getKey().duplex() != null) {
-          duplex(found.getKey(), new ApiRequest(method, path, found.getValue(), query, ""),
-              request, response, callback);
+          duplex(
+              found.getKey(),
+              new ApiRequest(method, path, found.getValue(), query, ""),
+              request,
+              response,
+              callback);
           return true;
         }
         String body = Content.Source.asString(request, StandardCharsets.UTF_8);
@@ -126,16 +130,16 @@ public final class ApiServer implements AutoCloseable {
       return true;
     }
 
-    private void duplex(Route route, ApiRequest apiRequest, Request request, Response response,
-        Callback callback) {
+    private void duplex(
+        Route route, ApiRequest apiRequest, Request request, Response response, Callback callback) {
       response.setStatus(200);
       response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
       try (java.io.InputStream in = Content.Source.asInputStream(request);
           OutputStream out = Content.Sink.asOutputStream(response)) {
         route.duplex().handle(apiRequest, in, out);
       } catch (ApiException e) {
-        LOG.debug("{} {} -> {}: {}", apiRequest.method(), apiRequest.path(), e.code(),
-            e.getMessage());
+        LOG.debug(
+            "{} {} -> {}: {}", apiRequest.method(), apiRequest.path(), e.code(), e.getMessage());
       } catch (Exception e) {
         LOG.warn("{} {} failed", apiRequest.method(), apiRequest.path(), e);
       }

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One API route: a method, a path template with {@code {name}} segments, and its handler.
- * A duplex route reads its request body as a stream while it writes its answer (exec).
+ * One API route: a method, a path template with {@code {name}} segments, and its handler. A duplex
+ * route reads its request body as a stream while it writes its answer (exec).
  *
  * @param method the HTTP method
  * @param template the path template, e.g. {@code /v1/vms/{vm}}

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * A response body written incrementally, for logs that follow and operations that are watched.
- * Each write is flushed to the client as it happens.
+ * A response body written incrementally, for logs that follow and operations that are watched. Each
+ * write is flushed to the client as it happens.
  */
 @FunctionalInterface
 public interface Streaming {

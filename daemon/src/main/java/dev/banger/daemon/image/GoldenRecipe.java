@@ -19,10 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the golden image recipe ({@code images/golden/build.sh}, packaged in the daemon's jar
- * under {@code dev/banger/recipes/golden}) from a temporary copy, as the daemon's own child
- * process. The recipe needs root (debootstrap); the check comes first so that an unprivileged
- * daemon says so instead of failing deep inside. Thread-safe (stateless).
+ * Runs the golden image recipe ({@code images/golden/build.sh}, packaged in the daemon's jar under
+ * {@code dev/banger/recipes/golden}) from a temporary copy, as the daemon's own child process. The
+ * recipe needs root (debootstrap); the check comes first so that an unprivileged daemon says so
+ * instead of failing deep inside. Thread-safe (stateless).
  */
 final class GoldenRecipe {
   private static final Logger LOG = LoggerFactory.getLogger(GoldenRecipe.class);
@@ -40,11 +40,18 @@ final class GoldenRecipe {
    * @param release the kernel release, the name the modules get in the image
    */
   static Result build(
-      Path out, Path agent, java.util.Optional<Path> modules, String release, String kernelName,
-      Path cache, OperationContext ctx) throws IOException, InterruptedException {
+      Path out,
+      Path agent,
+      java.util.Optional<Path> modules,
+      String release,
+      String kernelName,
+      Path cache,
+      OperationContext ctx)
+      throws IOException, InterruptedException {
     if (dev.banger.api.Locations.currentUid() != 0) {
-      throw new IOException("building the golden image from its recipe needs root"
-          + " (debootstrap): run bangerd as root, or pull a published bundle");
+      throw new IOException(
+          "building the golden image from its recipe needs root"
+              + " (debootstrap): run bangerd as root, or pull a published bundle");
     }
     if (!Files.isExecutable(agent)) {
       throw new IOException("the guest agent " + agent + " is missing: run `make build`");
@@ -52,13 +59,21 @@ final class GoldenRecipe {
     Path recipe = Files.createTempDirectory("banger-golden-recipe");
     try {
       extract(recipe);
-      List<String> argv = new ArrayList<>(List.of(recipe.resolve("build.sh").toString(),
-          "--out", out.toString(), "--agent", agent.toString(), "--cache", cache.toString(),
-          "--kernel-name", kernelName));
+      List<String> argv =
+          new ArrayList<>(
+              List.of(
+                  recipe.resolve("build.sh").toString(),
+                  "--out",
+                  out.toString(),
+                  "--agent",
+                  agent.toString(),
+                  "--cache",
+                  cache.toString(),
+                  "--kernel-name",
+                  kernelName));
       if (modules.isPresent()) {
         argv.add("--modules");
-        argv.add(linkModules(modules.get(), recipe.resolve("modules").resolve(release))
-            .toString());
+        argv.add(linkModules(modules.get(), recipe.resolve("modules").resolve(release)).toString());
       }
       Path log = out.resolveSibling(out.getFileName() + ".build.log");
       ctx.partial(log);
@@ -67,9 +82,12 @@ final class GoldenRecipe {
           dev.banger.daemon.http.Json.MAPPER.readValue(
               Files.readString(out.resolve("image.json"), StandardCharsets.UTF_8), Map.class);
       Object seed = manifest.get("workSeed");
-      return new Result(out.resolve(String.valueOf(manifest.get("rootfs"))),
-          seed == null ? java.util.Optional.empty() : java.util.Optional.of(out.resolve(
-              seed.toString())), String.valueOf(manifest.get("version")));
+      return new Result(
+          out.resolve(String.valueOf(manifest.get("rootfs"))),
+          seed == null
+              ? java.util.Optional.empty()
+              : java.util.Optional.of(out.resolve(seed.toString())),
+          String.valueOf(manifest.get("version")));
     } finally {
       dev.banger.archive.FileTrees.deleteTree(recipe);
     }
@@ -103,17 +121,23 @@ final class GoldenRecipe {
   private static void run(List<String> argv, Path log, OperationContext ctx)
       throws IOException, InterruptedException {
     Files.createDirectories(log.getParent());
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
-    try (var reg = ctx.cancellation().onCancel(() -> p.descendants()
-        .forEach(ProcessHandle::destroy))) {
+    Process p =
+        new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try (var reg =
+        ctx.cancellation().onCancel(() -> p.descendants().forEach(ProcessHandle::destroy))) {
       while (!p.waitFor(1, TimeUnit.SECONDS)) {
         ctx.cancellation().throwIfCancelled("golden image build");
         phaseFromLog(log, ctx);
       }
       if (p.exitValue() != 0) {
-        throw new IOException("the golden image recipe failed (exit " + p.exitValue() + "): "
-            + tail(log) + " (full log: " + log + ")");
+        throw new IOException(
+            "the golden image recipe failed (exit "
+                + p.exitValue()
+                + "): "
+                + tail(log)
+                + " (full log: "
+                + log
+                + ")");
       }
     } finally {
       if (p.isAlive()) {

@@ -30,16 +30,30 @@ public final class ImageRepository {
 
   /** Adds an image; {@code dir} is the directory banger owns for it, empty when unmanaged. */
   public void insert(ImageView i, String dir) {
-    store.update("INSERT INTO images (name, managed, dir, rootfs, work_seed, kernel, version,"
+    store.update(
+        "INSERT INTO images (name, managed, dir, rootfs, work_seed, kernel, version,"
             + " arch, source, size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        i.name(), i.managed() ? 1 : 0, dir, i.rootfs(), i.workSeed(), i.kernel(), i.version(),
-        i.arch(), i.source(), i.sizeBytes(), Instant.now().toString());
+        i.name(),
+        i.managed() ? 1 : 0,
+        dir,
+        i.rootfs(),
+        i.workSeed(),
+        i.kernel(),
+        i.version(),
+        i.arch(),
+        i.source(),
+        i.sizeBytes(),
+        Instant.now().toString());
   }
 
   /** Points an image at managed copies of its files. */
   public void promote(String name, String dir, String rootfs, String workSeed) {
-    store.update("UPDATE images SET managed = 1, dir = ?, rootfs = ?, work_seed = ? WHERE"
-        + " name = ?", dir, rootfs, workSeed, name);
+    store.update(
+        "UPDATE images SET managed = 1, dir = ?, rootfs = ?, work_seed = ? WHERE" + " name = ?",
+        dir,
+        rootfs,
+        workSeed,
+        name);
   }
 
   /** Removes the row of {@code name}. */
@@ -49,18 +63,29 @@ public final class ImageRepository {
 
   /** The directory banger owns for {@code name}, empty for an unmanaged image. */
   public String dir(String name) {
-    return store.query("SELECT dir FROM images WHERE name = ?", rs -> rs.getString(1), name)
-        .stream().findFirst().orElse("");
+    return store
+        .query("SELECT dir FROM images WHERE name = ?", rs -> rs.getString(1), name)
+        .stream()
+        .findFirst()
+        .orElse("");
   }
 
   private ImageView view(ResultSet rs) throws SQLException {
     String name = rs.getString("name");
     List<String> usedBy =
-        store.query("SELECT name FROM vms WHERE image = ? ORDER BY name", r -> r.getString(1),
-            name);
-    return new ImageView(name, rs.getInt("managed") == 1, rs.getString("rootfs"),
-        rs.getString("work_seed"), rs.getString("kernel"), rs.getString("version"),
-        rs.getString("arch"), rs.getString("source"), rs.getLong("size_bytes"),
-        rs.getString("created_at"), usedBy);
+        store.query(
+            "SELECT name FROM vms WHERE image = ? ORDER BY name", r -> r.getString(1), name);
+    return new ImageView(
+        name,
+        rs.getInt("managed") == 1,
+        rs.getString("rootfs"),
+        rs.getString("work_seed"),
+        rs.getString("kernel"),
+        rs.getString("version"),
+        rs.getString("arch"),
+        rs.getString("source"),
+        rs.getLong("size_bytes"),
+        rs.getString("created_at"),
+        usedBy);
   }
 }

@@ -19,16 +19,24 @@ public final class ImageRoutes {
     return List.of(
         new Route("GET", PATH, r -> images.list()),
         new Route("GET", PATH + "/{image}", r -> images.show(r.param("image"))),
-        new Route("DELETE", PATH + "/{image}", r -> {
-          images.remove(r.param("image"), "true".equals(r.query("force", "false")));
-          return null;
-        }),
-        new Route("POST", PATH + "/pull", r -> {
-          String name = Json.read(r.body(), PullRequest.class).name();
-          return images.pull(name == null || name.isBlank() ? defaultImage : name);
-        }),
-        new Route("POST", PATH + "/register", r -> images.register(Json.read(r.body(),
-            RegisterImageRequest.class))),
+        new Route(
+            "DELETE",
+            PATH + "/{image}",
+            r -> {
+              images.remove(r.param("image"), "true".equals(r.query("force", "false")));
+              return null;
+            }),
+        new Route(
+            "POST",
+            PATH + "/pull",
+            r -> {
+              String name = Json.read(r.body(), PullRequest.class).name();
+              return images.pull(name == null || name.isBlank() ? defaultImage : name);
+            }),
+        new Route(
+            "POST",
+            PATH + "/register",
+            r -> images.register(Json.read(r.body(), RegisterImageRequest.class))),
         new Route("POST", PATH + "/{image}/promote", r -> images.promote(r.param("image"))));
   }
 }

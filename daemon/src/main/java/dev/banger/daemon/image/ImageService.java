@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Images: pulled from the image catalog (a published bundle, or built from the golden recipe),
- * registered where they lie, or promoted into managed storage ({@code images/NAME} under the
- * state directory). Pulling an image also pulls the kernel it boots with. A failed pull leaves
- * no half image registered: files are built in a staging directory that becomes the image only
- * after the row is written. Thread-safe.
+ * registered where they lie, or promoted into managed storage ({@code images/NAME} under the state
+ * directory). Pulling an image also pulls the kernel it boots with. A failed pull leaves no half
+ * image registered: files are built in a staging directory that becomes the image only after the
+ * row is written. Thread-safe.
  */
 public final class ImageService {
   private static final Logger LOG = LoggerFactory.getLogger(ImageService.class);
@@ -46,8 +46,8 @@ public final class ImageService {
   private final Path agentBinary;
 
   /**
-   * A service storing images under {@code stateDir}, caching recipe downloads in {@code
-   * cacheDir} and installing {@code agentBinary} into the images it builds.
+   * A service storing images under {@code stateDir}, caching recipe downloads in {@code cacheDir}
+   * and installing {@code agentBinary} into the images it builds.
    */
   public ImageService(
       Store store,
@@ -87,8 +87,8 @@ public final class ImageService {
     }
     OperationView end = operations.await(pull(name).id());
     if (!"succeeded".equals(end.state())) {
-      throw new ApiException(ErrorCode.INTERNAL,
-          "pulling image '" + name + "' " + end.state() + ": " + end.message());
+      throw new ApiException(
+          ErrorCode.INTERNAL, "pulling image '" + name + "' " + end.state() + ": " + end.message());
     }
     return show(name);
   }
@@ -96,42 +96,75 @@ public final class ImageService {
   /** Starts (or joins) the pull of catalog image {@code name} and its kernel. */
   public OperationView pull(String name) {
     CatalogEntry entry = catalogs.image(name).orElseThrow(() -> notFound(name));
-    return operations.start("image-pull", name, ctx -> {
-      if (images.find(name).isPresent()) {
-        return "image " + name + " is already present";
-      }
-      return build(entry, ctx);
-    });
+    return operations.start(
+        "image-pull",
+        name,
+        ctx -> {
+          if (images.find(name).isPresent()) {
+            return "image " + name + " is already present";
+          }
+          return build(entry, ctx);
+        });
   }
 
   private String build(CatalogEntry entry, OperationContext ctx) throws Exception {
-    String kernelName = entry.kernel().orElseThrow(() -> new ApiException(ErrorCode.INTERNAL,
-        "catalog image '" + entry.name() + "' names no kernel"));
+    String kernelName =
+        entry
+            .kernel()
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        ErrorCode.INTERNAL,
+                        "catalog image '" + entry.name() + "' names no kernel"));
     ctx.phase("kernel " + kernelName);
     KernelView kernel = kernels.ensure(kernelName);
     if (entry.goldenRecipe().isEmpty()) {
-      throw new ApiException(ErrorCode.HOST_UNSUPPORTED, "image '" + entry.name()
-          + "' has no recipe and no reachable bundle");
+      throw new ApiException(
+          ErrorCode.HOST_UNSUPPORTED,
+          "image '" + entry.name() + "' has no recipe and no reachable bundle");
     }
     Files.createDirectories(imagesDir);
     Path staging = imagesDir.resolve("." + entry.name() + ".pulling-" + UUID.randomUUID());
     ctx.partial(staging);
     ctx.phase("building from the golden recipe");
-    Optional<Path> modules = kernel.modules().isEmpty()
-        ? Optional.empty() : Optional.of(Path.of(kernel.modules()));
-    GoldenRecipe.Result built = GoldenRecipe.build(staging, agentBinary, modules,
-        kernel.release(), kernelName, cacheDir.resolve("golden"), ctx);
+    Optional<Path> modules =
+        kernel.modules().isEmpty() ? Optional.empty() : Optional.of(Path.of(kernel.modules()));
+    GoldenRecipe.Result built =
+        GoldenRecipe.build(
+            staging,
+            agentBinary,
+            modules,
+            kernel.release(),
+            kernelName,
+            cacheDir.resolve("golden"),
+            ctx);
     ctx.phase("registering");
     Path dir = imagesDir.resolve(entry.name());
     Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
     ctx.partial(dir);
     Path rootfs = dir.resolve(built.rootfs().getFileName());
     String seed = built.workSeed().map(p -> dir.resolve(p.getFileName()).toString()).orElse("");
-    images.insert(new ImageView(entry.name(), true, rootfs.toString(), seed, kernelName,
-        built.version(), "x86_64", "recipe: golden " + entry.goldenRecipe().get(),
-        sizeOf(dir), Instant.now().toString(), List.of()), dir.toString());
+    images.insert(
+        new ImageView(
+            entry.name(),
+            true,
+            rootfs.toString(),
+            seed,
+            kernelName,
+            built.version(),
+            "x86_64",
+            "recipe: golden " + entry.goldenRecipe().get(),
+            sizeOf(dir),
+            Instant.now().toString(),
+            List.of()),
+        dir.toString());
     LOG.info("image {} {} registered with kernel {}", entry.name(), built.version(), kernelName);
-    return "image " + entry.name() + " " + built.version() + " is ready (kernel " + kernelName
+    return "image "
+        + entry.name()
+        + " "
+        + built.version()
+        + " is ready (kernel "
+        + kernelName
         + ")";
   }
 
@@ -156,10 +189,20 @@ public final class ImageService {
     } catch (InvalidBootFileException e) {
       throw ApiException.badRequest(e.getMessage());
     }
-    images.insert(new ImageView(req.name(), false, rootfs.toString(),
-        seed.map(Path::toString).orElse(""), kernelName, "", "x86_64", "registered",
-        size(rootfs) + seed.map(ImageService::size).orElse(0L), Instant.now().toString(),
-        List.of()), "");
+    images.insert(
+        new ImageView(
+            req.name(),
+            false,
+            rootfs.toString(),
+            seed.map(Path::toString).orElse(""),
+            kernelName,
+            "",
+            "x86_64",
+            "registered",
+            size(rootfs) + seed.map(ImageService::size).orElse(0L),
+            Instant.now().toString(),
+            List.of()),
+        "");
     return show(req.name());
   }
 
@@ -167,15 +210,16 @@ public final class ImageService {
     boolean hasName = req.kernelName() != null && !req.kernelName().isBlank();
     boolean hasFile = req.kernel() != null && !req.kernel().isBlank();
     if (hasName == hasFile) {
-      throw ApiException.badRequest("image register needs exactly one of --kernel NAME (a"
-          + " registered kernel) or --kernel-file PATH");
+      throw ApiException.badRequest(
+          "image register needs exactly one of --kernel NAME (a"
+              + " registered kernel) or --kernel-file PATH");
     }
     if (hasName) {
       kernels.show(req.kernelName());
       return req.kernelName();
     }
-    kernels.register(new RegisterKernelRequest(req.name(), req.kernel(), req.initrd(),
-        req.modules()));
+    kernels.register(
+        new RegisterKernelRequest(req.name(), req.kernel(), req.initrd(), req.modules()));
     return req.name();
   }
 
@@ -197,10 +241,13 @@ public final class ImageService {
       Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       FileTrees.deleteTree(staging);
-      throw new IOException("promoting image '" + name + "' into " + dir + " failed: "
-          + e.getMessage(), e);
+      throw new IOException(
+          "promoting image '" + name + "' into " + dir + " failed: " + e.getMessage(), e);
     }
-    images.promote(name, dir.toString(), dir.resolve("rootfs.ext4").toString(),
+    images.promote(
+        name,
+        dir.toString(),
+        dir.resolve("rootfs.ext4").toString(),
         image.workSeed().isEmpty() ? "" : dir.resolve("work-seed.ext4").toString());
     return show(name);
   }
@@ -209,8 +256,12 @@ public final class ImageService {
   public void remove(String name, boolean force) throws IOException {
     ImageView image = show(name);
     if (!image.usedBy().isEmpty() && !force) {
-      throw ApiException.conflict("image '" + name + "' is used by VMs " + image.usedBy()
-          + "; remove them first or use --force");
+      throw ApiException.conflict(
+          "image '"
+              + name
+              + "' is used by VMs "
+              + image.usedBy()
+              + "; remove them first or use --force");
     }
     String dir = images.dir(name);
     images.delete(name);
@@ -220,8 +271,12 @@ public final class ImageService {
   }
 
   private ApiException notFound(String name) {
-    return ApiException.notFound("no image named '" + name + "' and none in the catalog;"
-        + " catalog images: " + catalogs.imageNames());
+    return ApiException.notFound(
+        "no image named '"
+            + name
+            + "' and none in the catalog;"
+            + " catalog images: "
+            + catalogs.imageNames());
   }
 
   private static Optional<Path> optional(String p) {

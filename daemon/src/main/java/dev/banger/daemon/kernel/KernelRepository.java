@@ -29,16 +29,27 @@ public final class KernelRepository {
 
   /** The kernel named {@code name}. */
   public Optional<KernelView> find(String name) {
-    return store.query("SELECT * FROM kernels WHERE name = ?", KernelRepository::view, name)
-        .stream().findFirst();
+    return store
+        .query("SELECT * FROM kernels WHERE name = ?", KernelRepository::view, name)
+        .stream()
+        .findFirst();
   }
 
   /** Adds a kernel; its name must be free. */
   public void insert(KernelView k, String dir) {
-    store.update("INSERT INTO kernels (name, managed, dir, vmlinux, bz_image, initrd, modules,"
+    store.update(
+        "INSERT INTO kernels (name, managed, dir, vmlinux, bz_image, initrd, modules,"
             + " version, facts, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        k.name(), k.managed() ? 1 : 0, dir, k.vmlinux(), k.bzImage(), k.initrd(),
-        k.modules(), k.release(), JSON.writeValueAsString(k.facts()), k.source(),
+        k.name(),
+        k.managed() ? 1 : 0,
+        dir,
+        k.vmlinux(),
+        k.bzImage(),
+        k.initrd(),
+        k.modules(),
+        k.release(),
+        JSON.writeValueAsString(k.facts()),
+        k.source(),
         Instant.now().toString());
   }
 
@@ -49,16 +60,25 @@ public final class KernelRepository {
 
   /** The directory banger owns for a managed kernel. */
   public Optional<String> dir(String name) {
-    return store.query("SELECT dir FROM kernels WHERE name = ?", rs -> rs.getString(1), name)
-        .stream().findFirst();
+    return store
+        .query("SELECT dir FROM kernels WHERE name = ?", rs -> rs.getString(1), name)
+        .stream()
+        .findFirst();
   }
 
   private static KernelView view(ResultSet rs) throws SQLException {
     Map<String, String> facts =
         JSON.readValue(rs.getString("facts"), new TypeReference<Map<String, String>>() {});
-    return new KernelView(rs.getString("name"), rs.getInt("managed") == 1,
-        rs.getString("version"), rs.getString("vmlinux"), rs.getString("bz_image"),
-        rs.getString("initrd"), rs.getString("modules"), rs.getString("source"),
-        rs.getString("created_at"), facts);
+    return new KernelView(
+        rs.getString("name"),
+        rs.getInt("managed") == 1,
+        rs.getString("version"),
+        rs.getString("vmlinux"),
+        rs.getString("bz_image"),
+        rs.getString("initrd"),
+        rs.getString("modules"),
+        rs.getString("source"),
+        rs.getString("created_at"),
+        facts);
   }
 }

@@ -19,13 +19,20 @@ public final class KernelRoutes {
     return List.of(
         new Route("GET", PATH, r -> kernels.list()),
         new Route("GET", PATH + "/{kernel}", r -> kernels.show(r.param("kernel"))),
-        new Route("DELETE", PATH + "/{kernel}", r -> {
-          kernels.remove(r.param("kernel"), "true".equals(r.query("force", "false")));
-          return null;
-        }),
-        new Route("POST", PATH + "/pull", r -> kernels.pull(Json.read(r.body(),
-            PullRequest.class).name())),
-        new Route("POST", PATH + "/register", r -> kernels.register(Json.read(r.body(),
-            RegisterKernelRequest.class))));
+        new Route(
+            "DELETE",
+            PATH + "/{kernel}",
+            r -> {
+              kernels.remove(r.param("kernel"), "true".equals(r.query("force", "false")));
+              return null;
+            }),
+        new Route(
+            "POST",
+            PATH + "/pull",
+            r -> kernels.pull(Json.read(r.body(), PullRequest.class).name())),
+        new Route(
+            "POST",
+            PATH + "/register",
+            r -> kernels.register(Json.read(r.body(), RegisterKernelRequest.class))));
   }
 }

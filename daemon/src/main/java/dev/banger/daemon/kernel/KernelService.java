@@ -4,13 +4,13 @@ import dev.banger.api.ErrorCode;
 import dev.banger.api.KernelView;
 import dev.banger.api.OperationView;
 import dev.banger.api.RegisterKernelRequest;
+import dev.banger.archive.FileTrees;
 import dev.banger.daemon.catalog.CatalogEntry;
 import dev.banger.daemon.catalog.Catalogs;
 import dev.banger.daemon.http.ApiException;
 import dev.banger.daemon.op.OperationContext;
 import dev.banger.daemon.op.OperationManager;
 import dev.banger.daemon.store.Store;
-import dev.banger.archive.FileTrees;
 import dev.banger.kernel.BootFileValidator;
 import dev.banger.kernel.DebianKernelBuilder;
 import dev.banger.kernel.DebianPackages;
@@ -47,8 +47,7 @@ public final class KernelService {
 
   /** A service storing kernels under {@code stateDir}, caching packages in {@code cacheDir}. */
   public KernelService(
-      Store store, OperationManager operations, Catalogs catalogs, Path stateDir,
-      Path cacheDir) {
+      Store store, OperationManager operations, Catalogs catalogs, Path stateDir, Path cacheDir) {
     this.kernels = new KernelRepository(store);
     this.store = store;
     this.operations = operations;
@@ -78,7 +77,8 @@ public final class KernelService {
     }
     OperationView end = operations.await(pull(name).id());
     if (!"succeeded".equals(end.state())) {
-      throw new ApiException(ErrorCode.INTERNAL,
+      throw new ApiException(
+          ErrorCode.INTERNAL,
           "pulling kernel '" + name + "' " + end.state() + ": " + end.message());
     }
     return show(name);
@@ -87,39 +87,60 @@ public final class KernelService {
   /** Starts (or joins) the pull of catalog kernel {@code name}. */
   public OperationView pull(String name) {
     CatalogEntry entry = catalogs.kernel(name).orElseThrow(() -> notFound(name));
-    return operations.start("kernel-pull", name, ctx -> {
-      if (kernels.find(name).isPresent()) {
-        return "kernel " + name + " is already present";
-      }
-      return build(entry, ctx);
-    });
+    return operations.start(
+        "kernel-pull",
+        name,
+        ctx -> {
+          if (kernels.find(name).isPresent()) {
+            return "kernel " + name + " is already present";
+          }
+          return build(entry, ctx);
+        });
   }
 
   private String build(CatalogEntry entry, OperationContext ctx) throws Exception {
-    String pkg = entry.debianPackage().orElseThrow(() -> new ApiException(
-        ErrorCode.HOST_UNSUPPORTED, "kernel '" + entry.name() + "' has no recipe and no"
-            + " reachable bundle"));
+    String pkg =
+        entry
+            .debianPackage()
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        ErrorCode.HOST_UNSUPPORTED,
+                        "kernel '"
+                            + entry.name()
+                            + "' has no recipe and no"
+                            + " reachable bundle"));
     Path dir = kernelsDir.resolve(entry.name());
     Files.createDirectories(kernelsDir);
     ctx.partial(dir);
-    KernelBuildListener listener = new KernelBuildListener() {
-      @Override
-      public void stage(KernelBuildStage stage) {
-        ctx.phase(stage.name().toLowerCase(Locale.ROOT).replace('_', ' '));
-      }
+    KernelBuildListener listener =
+        new KernelBuildListener() {
+          @Override
+          public void stage(KernelBuildStage stage) {
+            ctx.phase(stage.name().toLowerCase(Locale.ROOT).replace('_', ' '));
+          }
 
-      @Override
-      public void downloadProgress(long done, long total) {
-        ctx.bytes(done, total);
-      }
-    };
+          @Override
+          public void downloadProgress(long done, long total) {
+            ctx.bytes(done, total);
+          }
+        };
     DebianKernelBuilder builder = new DebianKernelBuilder(new DebianPackages(), packageCache);
     KernelFacts facts = builder.build(pkg, dir, listener, ctx.cancellation());
     KernelLayout layout = new KernelLayout(dir);
-    kernels.insert(new KernelView(entry.name(), true, facts.release(),
-        layout.vmlinux().toString(), layout.bzImage().toString(), layout.initrd().toString(),
-        layout.modules().toString(), "recipe: debian package " + pkg, Instant.now().toString(),
-        factsMap(facts)), dir.toString());
+    kernels.insert(
+        new KernelView(
+            entry.name(),
+            true,
+            facts.release(),
+            layout.vmlinux().toString(),
+            layout.bzImage().toString(),
+            layout.initrd().toString(),
+            layout.modules().toString(),
+            "recipe: debian package " + pkg,
+            Instant.now().toString(),
+            factsMap(facts)),
+        dir.toString());
     LOG.info("kernel {} registered from {} ({})", entry.name(), pkg, facts.release());
     return "kernel " + entry.name() + " " + facts.release() + " is ready";
   }
@@ -137,14 +158,23 @@ public final class KernelService {
     Optional<Path> initrd = optionalPath(req.initrd());
     Optional<Path> modules = optionalPath(req.modules());
     try {
-      new BootFileValidator().checkKernelFiles(
-          new BootFileValidator.KernelFiles(kernel, initrd, modules));
+      new BootFileValidator()
+          .checkKernelFiles(new BootFileValidator.KernelFiles(kernel, initrd, modules));
     } catch (InvalidBootFileException e) {
       throw ApiException.badRequest(e.getMessage());
     }
-    KernelView view = new KernelView(req.name(), false, "", kernel.toString(), "",
-        initrd.map(Path::toString).orElse(""), modules.map(Path::toString).orElse(""),
-        "registered", Instant.now().toString(), Map.of());
+    KernelView view =
+        new KernelView(
+            req.name(),
+            false,
+            "",
+            kernel.toString(),
+            "",
+            initrd.map(Path::toString).orElse(""),
+            modules.map(Path::toString).orElse(""),
+            "registered",
+            Instant.now().toString(),
+            Map.of());
     kernels.insert(view, "");
     return show(req.name());
   }
@@ -155,8 +185,12 @@ public final class KernelService {
     List<String> images =
         store.query("SELECT name FROM images WHERE kernel = ?", rs -> rs.getString(1), name);
     if (!images.isEmpty() && !force) {
-      throw ApiException.conflict("kernel '" + name + "' is used by images " + images
-          + "; remove them first or use --force");
+      throw ApiException.conflict(
+          "kernel '"
+              + name
+              + "' is used by images "
+              + images
+              + "; remove them first or use --force");
     }
     Optional<String> dir = kernels.dir(name);
     kernels.delete(name);
@@ -170,15 +204,22 @@ public final class KernelService {
   }
 
   private ApiException notFound(String name) {
-    return ApiException.notFound("no kernel named '" + name + "' and none in the catalog;"
-        + " catalog kernels: " + catalogs.kernelNames());
+    return ApiException.notFound(
+        "no kernel named '"
+            + name
+            + "' and none in the catalog;"
+            + " catalog kernels: "
+            + catalogs.kernelNames());
   }
 
   /** Refuses a name that is not a safe file and catalog name. */
   public static void requireName(String name) {
     if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-      throw ApiException.badRequest("invalid name '" + name + "': use letters, digits, '.', '_'"
-          + " and '-', starting with a letter or digit");
+      throw ApiException.badRequest(
+          "invalid name '"
+              + name
+              + "': use letters, digits, '.', '_'"
+              + " and '-', starting with a letter or digit");
     }
   }
 

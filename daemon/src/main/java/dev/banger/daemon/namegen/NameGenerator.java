@@ -6,9 +6,9 @@ import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
- * Makes readable VM names in the adjective-noun style ({@code brave-otter}), checked against
- * the names already taken. After a number of collisions it adds a number ({@code brave-otter-2})
- * so it always ends. Thread-safe when its random generator is.
+ * Makes readable VM names in the adjective-noun style ({@code brave-otter}), checked against the
+ * names already taken. After a number of collisions it adds a number ({@code brave-otter-2}) so it
+ * always ends. Thread-safe when its random generator is.
  */
 public final class NameGenerator {
   private static final List<String> ADJECTIVES =
@@ -18,9 +18,9 @@ public final class NameGenerator {
           "glad", "golden", "grand", "happy", "hardy", "honest", "jolly", "keen", "kind", "lively",
           "lucid", "lucky", "merry", "mighty", "modest", "neat", "nimble", "noble", "patient",
           "plucky", "polite", "proud", "quick", "quiet", "rapid", "ready", "robust", "rosy",
-          "rustic", "sharp", "shiny", "silent", "sleek", "smart", "snug", "solid", "spry",
-          "steady", "stout", "sunny", "swift", "tidy", "tough", "trusty", "vivid", "warm", "wise",
-          "witty", "zesty");
+          "rustic", "sharp", "shiny", "silent", "sleek", "smart", "snug", "solid", "spry", "steady",
+          "stout", "sunny", "swift", "tidy", "tough", "trusty", "vivid", "warm", "wise", "witty",
+          "zesty");
   private static final List<String> NOUNS =
       List.of(
           "alpaca", "badger", "beaver", "bison", "cheetah", "condor", "coyote", "crane", "dingo",

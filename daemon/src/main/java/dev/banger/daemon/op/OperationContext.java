@@ -4,8 +4,8 @@ import dev.banger.download.Cancellation;
 import java.nio.file.Path;
 
 /**
- * What the work of an operation reports through: its phase, its progress, the partial files it
- * is writing (removed if the daemon dies mid-way), and its cancellation flag. Thread-safe.
+ * What the work of an operation reports through: its phase, its progress, the partial files it is
+ * writing (removed if the daemon dies mid-way), and its cancellation flag. Thread-safe.
  */
 public interface OperationContext {
   /** The operation has entered {@code phase}; progress restarts at zero. */

@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs long work (pulls, builds) as operations with an id, phases, progress and cancel, kept in
- * the {@code operations} table so that {@code op ls} shows them after the CLI has gone and after
- * a daemon restart. Two requests for the same kind and target while one runs share it. At start
- * the daemon calls {@link #interruptLeftovers} to mark operations that were running when it died
- * as interrupted and remove their partial files.
+ * Runs long work (pulls, builds) as operations with an id, phases, progress and cancel, kept in the
+ * {@code operations} table so that {@code op ls} shows them after the CLI has gone and after a
+ * daemon restart. Two requests for the same kind and target while one runs share it. At start the
+ * daemon calls {@link #interruptLeftovers} to mark operations that were running when it died as
+ * interrupted and remove their partial files.
  *
  * <p>Thread-safe. Work runs on virtual threads; progress is persisted at most twice a second.
  */
@@ -43,7 +43,8 @@ public final class OperationManager {
   /** Marks operations left running by a previous daemon as interrupted; removes partials. */
   public int interruptLeftovers() {
     List<String[]> rows =
-        store.query("SELECT id, partial_path FROM operations WHERE state = 'running'",
+        store.query(
+            "SELECT id, partial_path FROM operations WHERE state = 'running'",
             rs -> new String[] {rs.getString(1), rs.getString(2)});
     for (String[] row : rows) {
       for (String p : row[1].split("\n")) {
@@ -51,9 +52,12 @@ public final class OperationManager {
           deleteTree(Path.of(p));
         }
       }
-      store.update("UPDATE operations SET state = 'interrupted', message = ?, updated_at = ?"
+      store.update(
+          "UPDATE operations SET state = 'interrupted', message = ?, updated_at = ?"
               + " WHERE id = ?",
-          "the daemon stopped while this ran; its partial files were removed", now(), row[0]);
+          "the daemon stopped while this ran; its partial files were removed",
+          now(),
+          row[0]);
       LOG.info("operation {} was interrupted by a daemon restart", row[0]);
     }
     return rows.size();
@@ -73,9 +77,14 @@ public final class OperationManager {
     Live op = new Live(id, kind, target, now());
     live.put(id, op);
     runningByKey.put(key, id);
-    store.update("INSERT INTO operations (id, kind, target, state, phase, created_at,"
-        + " updated_at) VALUES (?, ?, ?, 'running', 'starting', ?, ?)", id, kind, target,
-        op.createdAt, op.createdAt);
+    store.update(
+        "INSERT INTO operations (id, kind, target, state, phase, created_at,"
+            + " updated_at) VALUES (?, ?, ?, 'running', 'starting', ?, ?)",
+        id,
+        kind,
+        target,
+        op.createdAt,
+        op.createdAt);
     LOG.info("operation {} started: {} {}", id, kind, target);
     Thread.ofVirtual().name("op-" + id).start(() -> run(op, key, work));
     return op.view();
@@ -83,12 +92,23 @@ public final class OperationManager {
 
   /** Every operation, newest first. */
   public List<OperationView> list() {
-    return store.query("SELECT * FROM operations ORDER BY created_at DESC, id",
-        rs -> liveView(rs.getString("id")).orElse(new OperationView(rs.getString("id"),
-            rs.getString("kind"), rs.getString("target"), rs.getString("state"),
-            rs.getString("phase"), rs.getLong("done"), rs.getLong("total"), rs.getString("unit"),
-            rs.getString("message"), rs.getString("created_at"),
-            rs.getString("updated_at"))));
+    return store.query(
+        "SELECT * FROM operations ORDER BY created_at DESC, id",
+        rs ->
+            liveView(rs.getString("id"))
+                .orElse(
+                    new OperationView(
+                        rs.getString("id"),
+                        rs.getString("kind"),
+                        rs.getString("target"),
+                        rs.getString("state"),
+                        rs.getString("phase"),
+                        rs.getLong("done"),
+                        rs.getLong("total"),
+                        rs.getString("unit"),
+                        rs.getString("message"),
+                        rs.getString("created_at"),
+                        rs.getString("updated_at"))));
   }
 
   /** One operation by id. */
@@ -115,8 +135,8 @@ public final class OperationManager {
   }
 
   /**
-   * Calls {@code sink} with the operation's state now and after every change until it ends.
-   * Returns at once for a finished operation.
+   * Calls {@code sink} with the operation's state now and after every change until it ends. Returns
+   * at once for a finished operation.
    */
   public void watch(String id, Consumer<OperationView> sink) throws InterruptedException {
     Live op;
@@ -175,9 +195,16 @@ public final class OperationManager {
     }
     synchronized (this) {
       op.finish(state, message);
-      store.update("UPDATE operations SET state = ?, phase = ?, done = ?, total = ?,"
-              + " message = ?, partial_path = '', updated_at = ? WHERE id = ?", state,
-          op.phase, op.done, op.total, message == null ? "" : message, op.updatedAt, op.id);
+      store.update(
+          "UPDATE operations SET state = ?, phase = ?, done = ?, total = ?,"
+              + " message = ?, partial_path = '', updated_at = ? WHERE id = ?",
+          state,
+          op.phase,
+          op.done,
+          op.total,
+          message == null ? "" : message,
+          op.updatedAt,
+          op.id);
       runningByKey.remove(key);
       live.remove(op.id);
     }
@@ -227,8 +254,8 @@ public final class OperationManager {
     }
 
     synchronized OperationView view() {
-      return new OperationView(id, kind, target, state, phase, done, total, unit, message,
-          createdAt, updatedAt);
+      return new OperationView(
+          id, kind, target, state, phase, done, total, unit, message, createdAt, updatedAt);
     }
 
     @Override
@@ -314,9 +341,15 @@ public final class OperationManager {
         persistedAt = nowNanos;
         v = view();
       }
-      store.update("UPDATE operations SET phase = ?, done = ?, total = ?, unit = ?,"
-          + " updated_at = ? WHERE id = ?", v.phase(), v.done(), v.total(), v.unit(),
-          v.updatedAt(), id);
+      store.update(
+          "UPDATE operations SET phase = ?, done = ?, total = ?, unit = ?,"
+              + " updated_at = ? WHERE id = ?",
+          v.phase(),
+          v.done(),
+          v.total(),
+          v.unit(),
+          v.updatedAt(),
+          id);
     }
   }
 }

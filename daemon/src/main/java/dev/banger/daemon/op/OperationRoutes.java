@@ -19,18 +19,23 @@ public final class OperationRoutes {
   public static List<Route> of(OperationManager ops) {
     return List.of(
         new Route("GET", PATH, r -> ops.list()),
-        new Route("GET", PATH + "/{op}", r -> ops.find(r.param("op"))
-            .orElseThrow(() -> notFound(r.param("op")))),
+        new Route(
+            "GET",
+            PATH + "/{op}",
+            r -> ops.find(r.param("op")).orElseThrow(() -> notFound(r.param("op")))),
         new Route("GET", PATH + "/{op}/watch", r -> watch(ops, r.param("op"))),
-        new Route("POST", PATH + "/{op}/cancel", r -> {
-          if (ops.find(r.param("op")).isEmpty()) {
-            throw notFound(r.param("op"));
-          }
-          if (!ops.cancel(r.param("op"))) {
-            throw ApiException.conflict("operation " + r.param("op") + " is not running");
-          }
-          return ops.find(r.param("op")).orElseThrow();
-        }));
+        new Route(
+            "POST",
+            PATH + "/{op}/cancel",
+            r -> {
+              if (ops.find(r.param("op")).isEmpty()) {
+                throw notFound(r.param("op"));
+              }
+              if (!ops.cancel(r.param("op"))) {
+                throw ApiException.conflict("operation " + r.param("op") + " is not running");
+              }
+              return ops.find(r.param("op")).orElseThrow();
+            }));
   }
 
   /** A stream of the operation's state, one JSON object per line, until it ends. */
@@ -38,15 +43,18 @@ public final class OperationRoutes {
     if (ops.find(id).isEmpty()) {
       throw notFound(id);
     }
-    return out -> ops.watch(id, view -> {
-      try {
-        out.write(Json.MAPPER.writeValueAsBytes(view));
-        out.write("\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    return out ->
+        ops.watch(
+            id,
+            view -> {
+              try {
+                out.write(Json.MAPPER.writeValueAsBytes(view));
+                out.write("\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+              } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
   }
 
   private static ApiException notFound(String id) {

@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The numbered schema migrations of the state database. Migration {@code n} (1-based) moves the
- * schema from version {@code n-1} to {@code n}; the version is kept in {@code PRAGMA
- * user_version}. Append only: a released migration is never edited.
+ * schema from version {@code n-1} to {@code n}; the version is kept in {@code PRAGMA user_version}.
+ * Append only: a released migration is never edited.
  */
 final class Migrations {
   static final List<String> ALL =

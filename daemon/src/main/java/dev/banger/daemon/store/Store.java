@@ -17,11 +17,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The daemon's state: one SQLite file ({@code state.db} in the state directory) in WAL mode,
- * migrated by number on open. A database with a newer schema than this build knows, or one that
- * is not a SQLite database or fails its integrity check, is refused and left untouched.
+ * migrated by number on open. A database with a newer schema than this build knows, or one that is
+ * not a SQLite database or fails its integrity check, is refused and left untouched.
  *
- * <p>Thread-safe: one connection, used under a lock. Each write is its own committed
- * transaction unless run inside {@link #transaction}; committed data survives a daemon crash.
+ * <p>Thread-safe: one connection, used under a lock. Each write is its own committed transaction
+ * unless run inside {@link #transaction}; committed data survives a daemon crash.
  */
 public final class Store implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Store.class);

@@ -22,10 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One guest-agent connection per started VM. Readiness is the agent's hello: once it arrives
- * the VM moves from {@code starting} to {@code running}; if the VMM dies first or the boot
- * takes longer than the limit the VM is {@code failed} with the end of its console log as the
- * reason. Thread-safe.
+ * One guest-agent connection per started VM. Readiness is the agent's hello: once it arrives the VM
+ * moves from {@code starting} to {@code running}; if the VMM dies first or the boot takes longer
+ * than the limit the VM is {@code failed} with the end of its console log as the reason.
+ * Thread-safe.
  */
 public final class GuestAgents implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(GuestAgents.class);
@@ -47,37 +47,48 @@ public final class GuestAgents implements AutoCloseable {
     if (old != null) {
       old.thenAccept(AgentClient::close);
     }
-    Thread.ofVirtual().name("ready-" + name).start(() -> {
-      try {
-        AgentClient client = AgentClient.connect(transport(process),
-            AgentClientOptions.defaults().withConnectTimeout(BOOT_LIMIT));
-        vms.transition(id, "starting", "running", "");
-        vms.event(id, "guest agent ready: " + client.hello());
-        LOG.info("VM {} is ready: {}", name, client.hello());
-        ready.complete(client);
-      } catch (Exception e) {
-        String why = process.isAlive()
-            ? "the guest agent did not answer within " + BOOT_LIMIT.toMinutes() + " min ("
-                + e.getMessage() + ")"
-            : "the VMM exited during boot";
-        String reason = why + "; console: " + consoleTail(Path.of(r.vmDir(), "console.log"));
-        if (process.isAlive()) {
-          vms.transition(id, "starting", "failed", reason);
-          process.kill();
-        }
-        vms.event(id, "boot failed: " + reason);
-        LOG.warn("VM {} did not become ready: {}", name, reason);
-        ready.completeExceptionally(new ApiException(ErrorCode.INTERNAL, "VM '" + name
-            + "' did not become ready: " + reason));
-      }
-    });
+    Thread.ofVirtual()
+        .name("ready-" + name)
+        .start(
+            () -> {
+              try {
+                AgentClient client =
+                    AgentClient.connect(
+                        transport(process),
+                        AgentClientOptions.defaults().withConnectTimeout(BOOT_LIMIT));
+                vms.transition(id, "starting", "running", "");
+                vms.event(id, "guest agent ready: " + client.hello());
+                LOG.info("VM {} is ready: {}", name, client.hello());
+                ready.complete(client);
+              } catch (Exception e) {
+                String why =
+                    process.isAlive()
+                        ? "the guest agent did not answer within "
+                            + BOOT_LIMIT.toMinutes()
+                            + " min ("
+                            + e.getMessage()
+                            + ")"
+                        : "the VMM exited during boot";
+                String reason =
+                    why + "; console: " + consoleTail(Path.of(r.vmDir(), "console.log"));
+                if (process.isAlive()) {
+                  vms.transition(id, "starting", "failed", reason);
+                  process.kill();
+                }
+                vms.event(id, "boot failed: " + reason);
+                LOG.warn("VM {} did not become ready: {}", name, reason);
+                ready.completeExceptionally(
+                    new ApiException(
+                        ErrorCode.INTERNAL, "VM '" + name + "' did not become ready: " + reason));
+              }
+            });
   }
 
   private static AgentTransport transport(VmmProcess process) {
     return switch (process.state().agentTransport()) {
       case VIRTIO_SERIAL -> AgentTransport.serialSocket(process.agentSocket());
-      case FIRECRACKER_VSOCK -> AgentTransport.firecrackerVsock(process.agentSocket(),
-          process.state().agentPort());
+      case FIRECRACKER_VSOCK ->
+          AgentTransport.firecrackerVsock(process.agentSocket(), process.state().agentPort());
       default -> AgentTransport.unixSocket(process.agentSocket());
     };
   }
@@ -91,8 +102,13 @@ public final class GuestAgents implements AutoCloseable {
     try {
       return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new ApiException(ErrorCode.CONFLICT, "VM " + id + " is not ready after "
-          + timeout.toSeconds() + " s; `banger vm logs` shows its console");
+      throw new ApiException(
+          ErrorCode.CONFLICT,
+          "VM "
+              + id
+              + " is not ready after "
+              + timeout.toSeconds()
+              + " s; `banger vm logs` shows its console");
     } catch (ExecutionException e) {
       if (e.getCause() instanceof Exception cause) {
         throw cause;

@@ -28,8 +28,11 @@ public final class SshKeys {
   public synchronized Path privateKey() throws IOException {
     if (!Files.exists(privateKey)) {
       if (!managed) {
-        throw new IOException("ssh_key_path " + privateKey + " does not exist; create it or"
-            + " remove ssh_key_path from config.toml to use banger's own key");
+        throw new IOException(
+            "ssh_key_path "
+                + privateKey
+                + " does not exist; create it or"
+                + " remove ssh_key_path from config.toml to use banger's own key");
       }
       create();
     }
@@ -49,12 +52,28 @@ public final class SshKeys {
     Path dir = privateKey.getParent();
     Files.createDirectories(dir);
     Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-    Process p = new ProcessBuilder(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
-        "banger", "-f", privateKey.toString())).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                List.of(
+                    "ssh-keygen",
+                    "-q",
+                    "-t",
+                    "ed25519",
+                    "-N",
+                    "",
+                    "-C",
+                    "banger",
+                    "-f",
+                    privateKey.toString()))
+            .redirectErrorStream(true)
+            .start();
     try {
       if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IOException("ssh-keygen could not create " + privateKey + ": "
-            + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+        throw new IOException(
+            "ssh-keygen could not create "
+                + privateKey
+                + ": "
+                + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();

@@ -21,21 +21,27 @@ final class StoreAddressBook implements AddressBook {
 
   @Override
   public Set<IpAddress> inUse() {
-    return new HashSet<>(store.query("SELECT ip FROM addresses",
-        rs -> IpAddress.parse(rs.getString(1))));
+    return new HashSet<>(
+        store.query("SELECT ip FROM addresses", rs -> IpAddress.parse(rs.getString(1))));
   }
 
   @Override
   public Optional<IpAddress> addressOf(String vmId) {
-    return store.query("SELECT ip FROM addresses WHERE vm_id = ?",
-        rs -> IpAddress.parse(rs.getString(1)), vmId).stream().findFirst();
+    return store
+        .query(
+            "SELECT ip FROM addresses WHERE vm_id = ?",
+            rs -> IpAddress.parse(rs.getString(1)),
+            vmId)
+        .stream()
+        .findFirst();
   }
 
   @Override
   public boolean reserve(String vmId, IpAddress address) {
     try {
-      return store.update("INSERT INTO addresses (ip, vm_id) VALUES (?, ?)", address.toString(),
-          vmId) == 1;
+      return store.update(
+              "INSERT INTO addresses (ip, vm_id) VALUES (?, ?)", address.toString(), vmId)
+          == 1;
     } catch (StoreException e) {
       return false;
     }

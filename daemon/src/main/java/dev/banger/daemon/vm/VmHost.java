@@ -11,16 +11,16 @@ import dev.banger.network.NetworkSettings;
 import dev.banger.network.Subnet;
 import dev.banger.vmm.VmmDriver;
 import dev.banger.vmm.VmmException;
-import dev.banger.vmm.firecracker.FirecrackerDriver;
 import dev.banger.vmm.VmmSpec;
+import dev.banger.vmm.firecracker.FirecrackerDriver;
 import dev.banger.vmm.qemu.QemuDriver;
 import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * What this host offers VMs, decided once per daemon: which VMM and accelerator to use, and
- * whether VMs get bridged networking (root or CAP_NET_ADMIN) or QEMU user-mode networking.
- * Thread-safe after construction.
+ * What this host offers VMs, decided once per daemon: which VMM and accelerator to use, and whether
+ * VMs get bridged networking (root or CAP_NET_ADMIN) or QEMU user-mode networking. Thread-safe
+ * after construction.
  */
 final class VmHost implements AutoCloseable {
   private final java.util.Map<String, VmmDriver> drivers = new java.util.HashMap<>();
@@ -30,13 +30,16 @@ final class VmHost implements AutoCloseable {
 
   VmHost(Config config) throws NetworkException {
     this.config = config;
-    this.kvmUsable = "ok".equals(new Doctor(config, Path.of("/"), Privileges.isRoot()).kvm()
-        .status());
-    this.bridged = Privileges.canAdministerNetwork() && Nat.installedBackend().isPresent()
-        ? Optional.of(new BridgedNetwork(CommandRunner.onHost(),
-            new NetworkSettings(config.bridgeName(), Subnet.parse(config.networkSubnet())),
-            new Nat(CommandRunner.onHost())))
-        : Optional.empty();
+    this.kvmUsable =
+        "ok".equals(new Doctor(config, Path.of("/"), Privileges.isRoot()).kvm().status());
+    this.bridged =
+        Privileges.canAdministerNetwork() && Nat.installedBackend().isPresent()
+            ? Optional.of(
+                new BridgedNetwork(
+                    CommandRunner.onHost(),
+                    new NetworkSettings(config.bridgeName(), Subnet.parse(config.networkSubnet())),
+                    new Nat(CommandRunner.onHost())))
+            : Optional.empty();
   }
 
   /** The VMM for a VM: its own request, else the config, else what the host can run. */
@@ -45,8 +48,9 @@ final class VmHost implements AutoCloseable {
     if (!"auto".equals(wanted)) {
       return wanted;
     }
-    boolean firecracker = dev.banger.hostos.CommandRunner.onPath(config.firecrackerBin())
-        || config.firecrackerBin().contains("/");
+    boolean firecracker =
+        dev.banger.hostos.CommandRunner.onPath(config.firecrackerBin())
+            || config.firecrackerBin().contains("/");
     return kvmUsable && firecracker ? "firecracker" : QemuDriver.NAME;
   }
 
@@ -62,14 +66,16 @@ final class VmHost implements AutoCloseable {
   synchronized VmmDriver driver(String vmm) throws VmmException {
     VmmDriver d = drivers.get(vmm);
     if (d == null) {
-      d = switch (vmm) {
-        case QemuDriver.NAME -> new QemuDriver();
-        case FirecrackerDriver.NAME -> new FirecrackerDriver(
-            FirecrackerDriver.Timeouts.defaults());
-        default -> throw new dev.banger.daemon.http.ApiException(
-            dev.banger.api.ErrorCode.BAD_REQUEST, "unknown VMM '" + vmm
-                + "': use firecracker or qemu");
-      };
+      d =
+          switch (vmm) {
+            case QemuDriver.NAME -> new QemuDriver();
+            case FirecrackerDriver.NAME ->
+                new FirecrackerDriver(FirecrackerDriver.Timeouts.defaults());
+            default ->
+                throw new dev.banger.daemon.http.ApiException(
+                    dev.banger.api.ErrorCode.BAD_REQUEST,
+                    "unknown VMM '" + vmm + "': use firecracker or qemu");
+          };
       drivers.put(vmm, d);
     }
     return d;
@@ -77,8 +83,12 @@ final class VmHost implements AutoCloseable {
 
   /** Firecracker's jailer, when {@code jailer_bin} is configured: the VMM runs as root. */
   Optional<VmmSpec.Jailer> jailer(Path chrootBase) {
-    return config.jailerBin().map(bin -> new VmmSpec.Jailer(
-        bin.contains("/") ? Path.of(bin) : findOnPath(bin), 0, 0, chrootBase));
+    return config
+        .jailerBin()
+        .map(
+            bin ->
+                new VmmSpec.Jailer(
+                    bin.contains("/") ? Path.of(bin) : findOnPath(bin), 0, 0, chrootBase));
   }
 
   @Override

@@ -1,8 +1,8 @@
 package dev.banger.daemon.vm;
 
 /**
- * The host resources a VM owns, kept as JSON in its {@code vms.resources} column so that
- * {@code vm rm} and the reaper can remove exactly them.
+ * The host resources a VM owns, kept as JSON in its {@code vms.resources} column so that {@code vm
+ * rm} and the reaper can remove exactly them.
  *
  * @param vmDir the VM's directory in the state directory (disks, console log, known_hosts)
  * @param runtimeDir the VM's directory in the runtime directory (sockets)

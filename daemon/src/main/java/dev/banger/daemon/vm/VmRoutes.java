@@ -43,20 +43,27 @@ public final class VmRoutes {
         new Route("GET", PATH, r -> vms.repository().list()),
         new Route("POST", PATH, r -> vms.create(Json.read(r.body(), CreateVmRequest.class))),
         new Route("GET", PATH + "/{vm}", r -> vms.show(r.param("vm"))),
-        new Route("DELETE", PATH + "/{vm}", r -> {
-          vms.remove(r.param("vm"), "true".equals(r.query("force", "false")));
-          return null;
-        }),
+        new Route(
+            "DELETE",
+            PATH + "/{vm}",
+            r -> {
+              vms.remove(r.param("vm"), "true".equals(r.query("force", "false")));
+              return null;
+            }),
         new Route("POST", PATH + "/{vm}/start", r -> vms.start(r.param("vm"))),
-        new Route("POST", PATH + "/{vm}/stop", r -> vms.stop(r.param("vm"), seconds(r,
-            "timeout", 30))),
+        new Route(
+            "POST", PATH + "/{vm}/stop", r -> vms.stop(r.param("vm"), seconds(r, "timeout", 30))),
         new Route("POST", PATH + "/{vm}/kill", r -> vms.kill(r.param("vm"))),
         new Route("POST", PATH + "/{vm}/restart", r -> vms.restart(r.param("vm"))),
-        new Route("POST", PATH + "/{vm}/wait", r -> vms.waitReady(r.param("vm"), seconds(r,
-            "timeout", 300))),
+        new Route(
+            "POST",
+            PATH + "/{vm}/wait",
+            r -> vms.waitReady(r.param("vm"), seconds(r, "timeout", 300))),
         new Route("GET", PATH + "/{vm}/logs", r -> logs(vms, r)),
-        new Route("POST", PATH + "/{vm}/cp", r -> copy(vms, r.param("vm"), Json.read(r.body(),
-            CopyRequest.class))),
+        new Route(
+            "POST",
+            PATH + "/{vm}/cp",
+            r -> copy(vms, r.param("vm"), Json.read(r.body(), CopyRequest.class))),
         new Route("GET", PATH + "/{vm}/ssh", r -> ssh(vms, r.param("vm"))),
         Route.duplex("POST", PATH + "/{vm}/exec", (r, in, out) -> exec(vms, r, in, out)));
   }
@@ -70,16 +77,20 @@ public final class VmRoutes {
   }
 
   /**
-   * Where to ssh, once the guest's sshd answers: the agent is ready before sshd (which waits
-   * for its first-boot host keys), so the endpoint is only handed out after the SSH banner.
+   * Where to ssh, once the guest's sshd answers: the agent is ready before sshd (which waits for
+   * its first-boot host keys), so the endpoint is only handed out after the SSH banner.
    */
   private static SshEndpoint ssh(VmService vms, String ref) throws Exception {
     VmResources r = vms.resources(ref);
     vms.waitReady(ref, Duration.ofMinutes(5));
     awaitBanner(ref, r.sshHost(), r.sshPort(), Duration.ofMinutes(2));
     Path knownHosts = Path.of(r.vmDir(), "known_hosts");
-    return new SshEndpoint(r.sshHost(), r.sshPort(), "root",
-        vms.sshKeys().privateKey().toString(), knownHosts.toString());
+    return new SshEndpoint(
+        r.sshHost(),
+        r.sshPort(),
+        "root",
+        vms.sshKeys().privateKey().toString(),
+        knownHosts.toString());
   }
 
   private static void awaitBanner(String vm, String host, int port, Duration limit)
@@ -100,9 +111,21 @@ public final class VmRoutes {
       }
       Thread.sleep(250);
     }
-    throw new ApiException(dev.banger.api.ErrorCode.CONFLICT, "the SSH server of VM '" + vm
-        + "' at " + host + ":" + port + " did not answer within " + limit.toSeconds() + " s ("
-        + last + "); `banger vm exec " + vm + " -- systemctl status ssh` shows why");
+    throw new ApiException(
+        dev.banger.api.ErrorCode.CONFLICT,
+        "the SSH server of VM '"
+            + vm
+            + "' at "
+            + host
+            + ":"
+            + port
+            + " did not answer within "
+            + limit.toSeconds()
+            + " s ("
+            + last
+            + "); `banger vm exec "
+            + vm
+            + " -- systemctl status ssh` shows why");
   }
 
   private static Object copy(VmService vms, String ref, CopyRequest req) throws Exception {
@@ -171,22 +194,31 @@ public final class VmRoutes {
       if (start.argv() == null || start.argv().isEmpty()) {
         throw ApiException.badRequest("exec needs a command");
       }
-      TerminalSize tty = start.tty() == null ? null
-          : new TerminalSize(start.tty().get(1), start.tty().get(0));
+      TerminalSize tty =
+          start.tty() == null ? null : new TerminalSize(start.tty().get(1), start.tty().get(0));
       AgentClient agent = vms.agent(r.param("vm"), Duration.ofSeconds(30));
-      try (ExecSession session = agent.exec(new ExecRequest(start.argv(),
-          start.env() == null ? Map.of() : start.env(), start.cwd(), start.user(), tty))) {
+      try (ExecSession session =
+          agent.exec(
+              new ExecRequest(
+                  start.argv(),
+                  start.env() == null ? Map.of() : start.env(),
+                  start.cwd(),
+                  start.user(),
+                  tty))) {
         Thread input = Thread.ofVirtual().start(() -> pumpInput(lines, session));
-        Thread stdout = Thread.ofVirtual().start(() -> pumpOutput(session.stdout(), true, out,
-            writeLock));
-        Thread stderr = Thread.ofVirtual().start(() -> pumpOutput(session.stderr(), false, out,
-            writeLock));
+        Thread stdout =
+            Thread.ofVirtual().start(() -> pumpOutput(session.stdout(), true, out, writeLock));
+        Thread stderr =
+            Thread.ofVirtual().start(() -> pumpOutput(session.stderr(), false, out, writeLock));
         ExitStatus status = session.waitFor();
         stdout.join();
         stderr.join();
         input.interrupt();
-        write(out, writeLock, new ExecMessage(null, null, null, null, null, null, null, null,
-            null, null, null, status.code()));
+        write(
+            out,
+            writeLock,
+            new ExecMessage(
+                null, null, null, null, null, null, null, null, null, null, null, status.code()));
       }
     } catch (ApiException e) {
       write(out, writeLock, new ErrorBody(e.code().name(), e.getMessage()));
@@ -219,17 +251,20 @@ public final class VmRoutes {
     }
   }
 
-  private static void pumpOutput(InputStream from, boolean stdout, OutputStream out,
-      Object writeLock) {
+  private static void pumpOutput(
+      InputStream from, boolean stdout, OutputStream out, Object writeLock) {
     byte[] buf = new byte[32768];
     try {
       for (int n = from.read(buf); n > 0; n = from.read(buf)) {
         String data = Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buf, n));
-        write(out, writeLock, stdout
-            ? new ExecMessage(null, null, null, null, null, null, null, null, null, data, null,
-                null)
-            : new ExecMessage(null, null, null, null, null, null, null, null, null, null, data,
-                null));
+        write(
+            out,
+            writeLock,
+            stdout
+                ? new ExecMessage(
+                    null, null, null, null, null, null, null, null, null, data, null, null)
+                : new ExecMessage(
+                    null, null, null, null, null, null, null, null, null, null, data, null));
       }
     } catch (IOException e) {
       // The stream ended with the command or the client; the exit line reports the outcome.

@@ -46,15 +46,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The VM lifecycle: create, start, stop, kill, restart and rm, each allowed only in the states
- * its method names. A VM moves created → starting → running (the guest agent said hello) →
- * stopping → stopped; a VMM that exits on its own makes it crashed, a boot that never becomes
- * ready makes it failed, each with a reason. States live in the store; the VMM processes are
- * watched so that an exit is recorded within a second, and re-adopted after a daemon restart.
+ * The VM lifecycle: create, start, stop, kill, restart and rm, each allowed only in the states its
+ * method names. A VM moves created → starting → running (the guest agent said hello) → stopping →
+ * stopped; a VMM that exits on its own makes it crashed, a boot that never becomes ready makes it
+ * failed, each with a reason. States live in the store; the VMM processes are watched so that an
+ * exit is recorded within a second, and re-adopted after a daemon restart.
  *
- * <p>Every host resource a VM gets (disks, TAP, address, sockets, process) is recorded with it
- * and removed by {@code rm}; a create that fails part-way removes what it made. Thread-safe:
- * operations on one VM are serialised by a per-VM lock.
+ * <p>Every host resource a VM gets (disks, TAP, address, sockets, process) is recorded with it and
+ * removed by {@code rm}; a create that fails part-way removes what it made. Thread-safe: operations
+ * on one VM are serialised by a per-VM lock.
  */
 public final class VmService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VmService.class);
@@ -81,8 +81,15 @@ public final class VmService implements AutoCloseable {
   private final GuestAgents agents;
 
   /** The VM service of a daemon. */
-  public VmService(Store store, ImageService images, KernelService kernels, Config config,
-      Path stateDir, Path runtimeDir, Path configDir) throws IOException {
+  public VmService(
+      Store store,
+      ImageService images,
+      KernelService kernels,
+      Config config,
+      Path stateDir,
+      Path runtimeDir,
+      Path configDir)
+      throws IOException {
     this.vms = new VmRepository(store);
     this.images = images;
     this.kernels = kernels;
@@ -112,8 +119,11 @@ public final class VmService implements AutoCloseable {
 
   /** The VM named or with id {@code ref}. */
   public VmView show(String ref) {
-    return vms.find(ref).orElseThrow(() -> ApiException.notFound("no VM named or with id '"
-        + ref + "'; `banger vm ls` lists them"));
+    return vms.find(ref)
+        .orElseThrow(
+            () ->
+                ApiException.notFound(
+                    "no VM named or with id '" + ref + "'; `banger vm ls` lists them"));
   }
 
   /** The host resources of a VM. */
@@ -122,8 +132,8 @@ public final class VmService implements AutoCloseable {
   }
 
   /**
-   * Creates a VM: pulls its image and kernel when missing, makes its root and work disks and
-   * its network, and records it as {@code created}; starts it when the request says so.
+   * Creates a VM: pulls its image and kernel when missing, makes its root and work disks and its
+   * network, and records it as {@code created}; starts it when the request says so.
    */
   public VmView create(CreateVmRequest req) throws Exception {
     int cpus = req.cpus() != null ? req.cpus() : config.vmCpus();
@@ -136,20 +146,27 @@ public final class VmService implements AutoCloseable {
     }
     String name = chooseName(req.name());
 
-    ImageView image = images.ensure(req.image() != null ? req.image()
-        : config.defaultImageName());
+    ImageView image = images.ensure(req.image() != null ? req.image() : config.defaultImageName());
     KernelView kernel = kernels.ensure(req.kernel() != null ? req.kernel() : image.kernel());
 
-    String id = HexFormat.of().formatHex(java.security.SecureRandom.getInstanceStrong()
-        .generateSeed(8));
+    String id =
+        HexFormat.of().formatHex(java.security.SecureRandom.getInstanceStrong().generateSeed(8));
     VmView created = createResources(id, name, image, kernel, vmm, cpus, memory, disk);
-    LOG.info("VM {} ({}) created from image {} with kernel {}", name, id, image.name(),
-        kernel.name());
+    LOG.info(
+        "VM {} ({}) created from image {} with kernel {}", name, id, image.name(), kernel.name());
     return req.start() ? start(id) : created;
   }
 
-  private VmView createResources(String id, String name, ImageView image, KernelView kernel,
-      String vmm, int cpus, int memory, long disk) throws Exception {
+  private VmView createResources(
+      String id,
+      String name,
+      ImageView image,
+      KernelView kernel,
+      String vmm,
+      int cpus,
+      int memory,
+      long disk)
+      throws Exception {
     Path vmDir = vmsDir.resolve(id);
     Path runDir = runtimeVmsDir.resolve(id);
     Deque<Undo> undo = new ArrayDeque<>();
@@ -163,18 +180,40 @@ public final class VmService implements AutoCloseable {
       undo.push(() -> rootDisks.destroy(root));
       ext4.authorizeSshKey(root.path(), sshKeys.publicKey());
 
-      Optional<Path> seed = image.workSeed().isEmpty() ? Optional.empty()
-          : Optional.of(Path.of(image.workSeed()));
+      Optional<Path> seed =
+          image.workSeed().isEmpty() ? Optional.empty() : Optional.of(Path.of(image.workSeed()));
       WorkDisk work = workDisks.create(vmDir, seed, disk);
       undo.push(() -> workDisks.destroy(work));
 
       VmResources resources = network(id, vmDir, runDir, root, work, undo);
       String ip = "user".equals(resources.network()) ? "" : resources.address().split("/")[0];
-      VmView view = new VmView(id, name, "created", "", image.name(), kernel.name(), vmm, cpus,
-          memory, disk, ip, resources.diskStrategy(), 0, "", List.of());
+      VmView view =
+          new VmView(
+              id,
+              name,
+              "created",
+              "",
+              image.name(),
+              kernel.name(),
+              vmm,
+              cpus,
+              memory,
+              disk,
+              ip,
+              resources.diskStrategy(),
+              0,
+              "",
+              List.of());
       vms.insert(view, resources.mac(), resources);
-      vms.event(id, "created from image " + image.name() + " (" + resources.diskStrategy()
-          + " root disk, " + resources.network() + " network)");
+      vms.event(
+          id,
+          "created from image "
+              + image.name()
+              + " ("
+              + resources.diskStrategy()
+              + " root disk, "
+              + resources.network()
+              + " network)");
       return show(id);
     } catch (Exception e) {
       unwind(undo, id);
@@ -182,27 +221,49 @@ public final class VmService implements AutoCloseable {
     }
   }
 
-  private VmResources network(String id, Path vmDir, Path runDir, RootDisk root, WorkDisk work,
-      Deque<Undo> undo) throws Exception {
-    String strategy = switch (root.strategy()) {
-      case DM_SNAPSHOT -> "dm-snapshot";
-      case REFLINK -> "reflink";
-      case SPARSE_COPY -> "sparse-copy";
-    };
+  private VmResources network(
+      String id, Path vmDir, Path runDir, RootDisk root, WorkDisk work, Deque<Undo> undo)
+      throws Exception {
+    String strategy =
+        switch (root.strategy()) {
+          case DM_SNAPSHOT -> "dm-snapshot";
+          case REFLINK -> "reflink";
+          case SPARSE_COPY -> "sparse-copy";
+        };
     Optional<BridgedNetwork> bridged = host.bridged();
     if (bridged.isPresent()) {
       bridged.get().ensureHostSide();
       VmNetwork net = bridged.get().connect(id, addresses, 0);
       undo.push(() -> bridged.get().disconnect(id, addresses));
       String cidr = net.bootParameters().getFirst().substring("banger.ip=".length());
-      return new VmResources(vmDir.toString(), runDir.toString(), root.path().toString(),
-          strategy, work.path().toString(), "bridge", net.tapName(), net.mac().toString(), cidr,
-          net.subnet().gateway().toString(), net.address().toString(), 22);
+      return new VmResources(
+          vmDir.toString(),
+          runDir.toString(),
+          root.path().toString(),
+          strategy,
+          work.path().toString(),
+          "bridge",
+          net.tapName(),
+          net.mac().toString(),
+          cidr,
+          net.subnet().gateway().toString(),
+          net.address().toString(),
+          22);
     }
     UserModeNetwork user = UserModeNetwork.allocate();
-    return new VmResources(vmDir.toString(), runDir.toString(), root.path().toString(),
-        strategy, work.path().toString(), "user", "", MacAddress.forVm(id).toString(),
-        UserModeNetwork.GUEST_ADDRESS, UserModeNetwork.GATEWAY, "127.0.0.1", user.sshPort());
+    return new VmResources(
+        vmDir.toString(),
+        runDir.toString(),
+        root.path().toString(),
+        strategy,
+        work.path().toString(),
+        "user",
+        "",
+        MacAddress.forVm(id).toString(),
+        UserModeNetwork.GUEST_ADDRESS,
+        UserModeNetwork.GATEWAY,
+        "127.0.0.1",
+        user.sshPort());
   }
 
   /** Starts a VM that is created, stopped, crashed or failed; returns it in {@code starting}. */
@@ -211,8 +272,12 @@ public final class VmService implements AutoCloseable {
     synchronized (lock(vm.id())) {
       vm = show(vm.id());
       if (!List.of("created", "stopped", "crashed", "failed").contains(vm.state())) {
-        throw ApiException.conflict("VM '" + vm.name() + "' is " + vm.state()
-            + "; only a created, stopped, crashed or failed VM can be started");
+        throw ApiException.conflict(
+            "VM '"
+                + vm.name()
+                + "' is "
+                + vm.state()
+                + "; only a created, stopped, crashed or failed VM can be started");
       }
       VmResources r = vms.resources(vm.id());
       KernelView kernel = kernels.show(vm.kernel());
@@ -224,12 +289,19 @@ public final class VmService implements AutoCloseable {
       } catch (Exception e) {
         vms.state(vm.id(), "failed", "the VMM did not start: " + e.getMessage());
         vms.event(vm.id(), "start failed: " + e.getMessage());
-        throw new ApiException(ErrorCode.INTERNAL, "starting VM '" + vm.name() + "' failed: "
-            + e.getMessage(), e);
+        throw new ApiException(
+            ErrorCode.INTERNAL, "starting VM '" + vm.name() + "' failed: " + e.getMessage(), e);
       }
       vms.runtime(vm.id(), process.pid(), Json.MAPPER.writeValueAsString(process.state()));
-      vms.event(vm.id(), "started " + vm.vmm() + " (pid " + process.pid() + ", "
-          + host.accel().name().toLowerCase(java.util.Locale.ROOT) + ")");
+      vms.event(
+          vm.id(),
+          "started "
+              + vm.vmm()
+              + " (pid "
+              + process.pid()
+              + ", "
+              + host.accel().name().toLowerCase(java.util.Locale.ROOT)
+              + ")");
       LOG.info("VM {} started: {} pid {}", vm.name(), vm.vmm(), process.pid());
       watch(vm.id(), process);
       agents.awaitReady(vm.id(), vm.name(), process, r);
@@ -238,25 +310,36 @@ public final class VmService implements AutoCloseable {
   }
 
   private VmmSpec spec(VmView vm, VmResources r, KernelView kernel) {
-    List<String> args = new ArrayList<>(List.of("root=/dev/vda", "rw", "rootfstype=ext4",
-        "banger.work=/dev/vdb", "banger.ip=" + r.address(), "banger.gw=" + r.gateway(),
-        "banger.dns=" + ("user".equals(r.network()) ? UserModeNetwork.DNS : config.dns()),
-        "banger.hostname=" + vm.name(), "banger.vm=" + vm.id()));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "root=/dev/vda",
+                "rw",
+                "rootfstype=ext4",
+                "banger.work=/dev/vdb",
+                "banger.ip=" + r.address(),
+                "banger.gw=" + r.gateway(),
+                "banger.dns=" + ("user".equals(r.network()) ? UserModeNetwork.DNS : config.dns()),
+                "banger.hostname=" + vm.name(),
+                "banger.vm=" + vm.id()));
     boolean firecracker = "firecracker".equals(vm.vmm());
     args.add(firecracker ? "banger.agent=vsock" : "banger.agent=serial");
-    Path kernelImage = firecracker || kernel.bzImage().isEmpty()
-        ? Path.of(kernel.vmlinux()) : Path.of(kernel.bzImage());
-    VmmSpec.Builder b = VmmSpec.builder(vm.id())
-        .vcpus(vm.cpus())
-        .memoryMib(vm.memoryMib())
-        .kernel(kernelImage)
-        .kernelArgs(args)
-        .rootDisk(Path.of(r.rootDisk()))
-        .extraDisk(new VmmSpec.Disk("work", Path.of(r.workDisk()), false))
-        .runtimeDir(Path.of(r.runtimeDir()))
-        .serialLog(Path.of(r.vmDir(), "console.log"))
-        .accel(host.accel())
-        .vmmBinary(host.vmmBinary(vm.vmm()));
+    Path kernelImage =
+        firecracker || kernel.bzImage().isEmpty()
+            ? Path.of(kernel.vmlinux())
+            : Path.of(kernel.bzImage());
+    VmmSpec.Builder b =
+        VmmSpec.builder(vm.id())
+            .vcpus(vm.cpus())
+            .memoryMib(vm.memoryMib())
+            .kernel(kernelImage)
+            .kernelArgs(args)
+            .rootDisk(Path.of(r.rootDisk()))
+            .extraDisk(new VmmSpec.Disk("work", Path.of(r.workDisk()), false))
+            .runtimeDir(Path.of(r.runtimeDir()))
+            .serialLog(Path.of(r.vmDir(), "console.log"))
+            .accel(host.accel())
+            .vmmBinary(host.vmmBinary(vm.vmm()));
     if (!kernel.initrd().isEmpty()) {
       b.initrd(Path.of(kernel.initrd()));
     }
@@ -264,11 +347,12 @@ public final class VmService implements AutoCloseable {
       b.vsock(new VmmSpec.Vsock(guestCid(vm.id()), AGENT_VSOCK_PORT));
       host.jailer(runtimeVmsDir.resolve("jail")).ifPresent(b::jailer);
     }
-    dev.banger.vmm.MacAddress mac = new dev.banger.vmm.MacAddress(
-        MacAddress.forVm(vm.id()).toString());
+    dev.banger.vmm.MacAddress mac =
+        new dev.banger.vmm.MacAddress(MacAddress.forVm(vm.id()).toString());
     if ("user".equals(r.network())) {
-      b.network(new VmmSpec.UserMode(mac, List.of(new VmmSpec.PortForward("127.0.0.1",
-          r.sshPort(), 22))));
+      b.network(
+          new VmmSpec.UserMode(
+              mac, List.of(new VmmSpec.PortForward("127.0.0.1", r.sshPort(), 22))));
     } else {
       b.network(new VmmSpec.Tap(r.tap(), mac));
     }
@@ -299,8 +383,11 @@ public final class VmService implements AutoCloseable {
       vms.state(id, "stopped", "");
       vms.event(id, "stopped");
     } else if (!"stopped".equals(state) && !"failed".equals(state)) {
-      String reason = "the VMM exited unexpectedly (" + exit.cause() + exit.exitCode().stream()
-          .mapToObj(c -> ", status " + c).findFirst().orElse("") + ")";
+      String reason =
+          "the VMM exited unexpectedly ("
+              + exit.cause()
+              + exit.exitCode().stream().mapToObj(c -> ", status " + c).findFirst().orElse("")
+              + ")";
       vms.state(id, "crashed", reason);
       vms.event(id, "crashed: " + reason);
       LOG.warn("VM {} crashed: {}", vm.get().name(), reason);
@@ -314,8 +401,12 @@ public final class VmService implements AutoCloseable {
       vm = show(vm.id());
       VmmProcess p = processes.get(vm.id());
       if (p == null || !List.of("running", "starting").contains(vm.state())) {
-        throw ApiException.conflict("VM '" + vm.name() + "' is " + vm.state()
-            + "; only a running or starting VM can be stopped");
+        throw ApiException.conflict(
+            "VM '"
+                + vm.name()
+                + "' is "
+                + vm.state()
+                + "; only a running or starting VM can be stopped");
       }
       vms.state(vm.id(), "stopping", "");
       vms.event(vm.id(), "stopping (timeout " + timeout.toSeconds() + " s)");
@@ -332,8 +423,8 @@ public final class VmService implements AutoCloseable {
     synchronized (lock(vm.id())) {
       VmmProcess p = processes.get(vm.id());
       if (p == null) {
-        throw ApiException.conflict("VM '" + vm.name() + "' is " + vm.state()
-            + "; it has no VMM process to kill");
+        throw ApiException.conflict(
+            "VM '" + vm.name() + "' is " + vm.state() + "; it has no VMM process to kill");
       }
       vms.state(vm.id(), "stopping", "killed");
       vms.event(vm.id(), "killed");
@@ -360,8 +451,8 @@ public final class VmService implements AutoCloseable {
       VmmProcess p = processes.get(vm.id());
       if (p != null && p.isAlive()) {
         if (!force) {
-          throw ApiException.conflict("VM '" + vm.name() + "' is " + vm.state()
-              + "; stop it first or use -f");
+          throw ApiException.conflict(
+              "VM '" + vm.name() + "' is " + vm.state() + "; stop it first or use -f");
         }
         vms.state(vm.id(), "stopping", "removed");
         p.kill();
@@ -390,16 +481,17 @@ public final class VmService implements AutoCloseable {
   }
 
   private static RootDisk rootDiskOf(String id, VmResources r) {
-    dev.banger.disk.CowStrategy s = switch (r.diskStrategy()) {
-      case "reflink" -> dev.banger.disk.CowStrategy.REFLINK;
-      default -> dev.banger.disk.CowStrategy.SPARSE_COPY;
-    };
+    dev.banger.disk.CowStrategy s =
+        switch (r.diskStrategy()) {
+          case "reflink" -> dev.banger.disk.CowStrategy.REFLINK;
+          default -> dev.banger.disk.CowStrategy.SPARSE_COPY;
+        };
     return new RootDisk(id, Path.of(r.rootDisk()), s, Optional.empty());
   }
 
   /**
-   * Re-adopts VMs whose VMM still runs after a daemon restart (pid and control socket checked)
-   * and marks those whose VMM vanished as crashed.
+   * Re-adopts VMs whose VMM still runs after a daemon restart (pid and control socket checked) and
+   * marks those whose VMM vanished as crashed.
    */
   public void adoptAfterRestart() {
     for (String id : vms.idsIn("starting", "running", "stopping")) {
@@ -424,8 +516,7 @@ public final class VmService implements AutoCloseable {
   public AgentClient agent(String ref, Duration timeout) throws Exception {
     VmView vm = show(ref);
     if (!List.of("running", "starting").contains(vm.state())) {
-      throw ApiException.conflict("VM '" + vm.name() + "' is " + vm.state()
-          + "; start it first");
+      throw ApiException.conflict("VM '" + vm.name() + "' is " + vm.state() + "; start it first");
     }
     return agents.client(vm.id(), timeout);
   }
@@ -452,8 +543,11 @@ public final class VmService implements AutoCloseable {
       return names.next(vms::nameTaken);
     }
     if (!NameGenerator.isValid(requested)) {
-      throw ApiException.badRequest("invalid VM name '" + requested + "': use lowercase letters,"
-          + " digits and dashes, starting and ending with a letter or digit");
+      throw ApiException.badRequest(
+          "invalid VM name '"
+              + requested
+              + "': use lowercase letters,"
+              + " digits and dashes, starting and ending with a letter or digit");
     }
     if (vms.nameTaken(requested)) {
       throw ApiException.conflict("a VM named '" + requested + "' already exists");
@@ -474,12 +568,12 @@ public final class VmService implements AutoCloseable {
       throw ApiException.badRequest("invalid --cpus " + cpus + ": use 1 to 32");
     }
     if (memoryMib < 128) {
-      throw ApiException.badRequest("invalid --memory " + memoryMib + "M: a VM needs at least"
-          + " 128M");
+      throw ApiException.badRequest(
+          "invalid --memory " + memoryMib + "M: a VM needs at least" + " 128M");
     }
     if (diskBytes < WorkDiskFactory.MIN_SIZE_BYTES) {
-      throw ApiException.badRequest("invalid --disk " + ByteSize.format(diskBytes)
-          + ": the work disk needs at least 64M");
+      throw ApiException.badRequest(
+          "invalid --disk " + ByteSize.format(diskBytes) + ": the work disk needs at least 64M");
     }
   }
 

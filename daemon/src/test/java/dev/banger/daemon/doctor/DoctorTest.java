@@ -26,14 +26,32 @@ class DoctorTest {
     Map<String, DoctorCheck> checks = run(Config.defaults(), dir);
 
     assertThat(checks.keySet())
-        .contains("kvm", "firecracker", "jailer", "qemu", "root", "tun", "bridge", "nat",
-            "device-mapper", "loop", "reflink", "disk", "mkfs.ext4", "debootstrap", "ssh", "vmm");
-    checks.values().forEach(c -> {
-      assertThat(c.status()).isIn("ok", "warn", "fail");
-      if (!"ok".equals(c.status())) {
-        assertThat(c.remedy()).as("remedy of %s", c.name()).isNotBlank();
-      }
-    });
+        .contains(
+            "kvm",
+            "firecracker",
+            "jailer",
+            "qemu",
+            "root",
+            "tun",
+            "bridge",
+            "nat",
+            "device-mapper",
+            "loop",
+            "reflink",
+            "disk",
+            "mkfs.ext4",
+            "debootstrap",
+            "ssh",
+            "vmm");
+    checks
+        .values()
+        .forEach(
+            c -> {
+              assertThat(c.status()).isIn("ok", "warn", "fail");
+              if (!"ok".equals(c.status())) {
+                assertThat(c.remedy()).as("remedy of %s", c.name()).isNotBlank();
+              }
+            });
   }
 
   @Test
@@ -63,13 +81,25 @@ class DoctorTest {
 
   @Test
   void missingVmmBinariesFailTheVmmCheck(@TempDir Path dir) {
-    Config config = new Config("/nonexistent/firecracker", java.util.Optional.empty(),
-        "/nonexistent/qemu", java.util.Optional.empty(), "debian-bookworm", "auto", 2, 1024,
-        1L << 30, "172.30.0.0/24", "banger0", "1.1.1.1", "info");
+    Config config =
+        new Config(
+            "/nonexistent/firecracker",
+            java.util.Optional.empty(),
+            "/nonexistent/qemu",
+            java.util.Optional.empty(),
+            "debian-bookworm",
+            "auto",
+            2,
+            1024,
+            1L << 30,
+            "172.30.0.0/24",
+            "banger0",
+            "1.1.1.1",
+            "info");
 
     DoctorReport report = new Doctor(config, dir, true).run();
-    Map<String, DoctorCheck> checks = report.checks().stream()
-        .collect(Collectors.toMap(DoctorCheck::name, Function.identity()));
+    Map<String, DoctorCheck> checks =
+        report.checks().stream().collect(Collectors.toMap(DoctorCheck::name, Function.identity()));
 
     assertThat(checks.get("qemu").status()).isEqualTo("warn");
     assertThat(checks.get("vmm").status()).isEqualTo("fail");

@@ -52,8 +52,14 @@ class ApiServerTest {
           .contains("application/json")
           .endsWith("{\"text\":\"hello otter\"}");
       String body = "{\"a\":1}";
-      assertThat(exchange(socket, "POST /v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-              + "Content-Length: " + body.length() + "\r\n\r\n" + body))
+      assertThat(
+              exchange(
+                  socket,
+                  "POST /v1/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                      + "Content-Length: "
+                      + body.length()
+                      + "\r\n\r\n"
+                      + body))
           .contains("{\"got\":\"{\\\"a\\\":1}\"}");
     }
   }
@@ -70,17 +76,22 @@ class ApiServerTest {
   }
 
   @Test
-  void apiExceptionsKeepTheirCodeAndOtherFailuresAreInternal(@TempDir Path dir)
-      throws Exception {
+  void apiExceptionsKeepTheirCodeAndOtherFailuresAreInternal(@TempDir Path dir) throws Exception {
     Path socket = dir.resolve("api.sock");
     List<Route> routes =
         List.of(
-            new Route("GET", "/v1/busy", r -> {
-              throw new ApiException(ErrorCode.CONFLICT, "VM 'web' is running");
-            }),
-            new Route("GET", "/v1/boom", r -> {
-              throw new IllegalStateException("disk /x vanished");
-            }));
+            new Route(
+                "GET",
+                "/v1/busy",
+                r -> {
+                  throw new ApiException(ErrorCode.CONFLICT, "VM 'web' is running");
+                }),
+            new Route(
+                "GET",
+                "/v1/boom",
+                r -> {
+                  throw new IllegalStateException("disk /x vanished");
+                }));
     try (ApiServer server = ApiServer.start(socket, routes)) {
       assertThat(get(socket, "/v1/busy"))
           .startsWith("HTTP/1.1 409")
@@ -105,14 +116,17 @@ class ApiServerTest {
           }
           out.write("{\"n\":1}\n".getBytes(StandardCharsets.UTF_8));
         };
-    try (ApiServer server = ApiServer.start(socket, List.of(new Route("GET", "/v1/s",
-            r -> lines)));
+    try (ApiServer server =
+            ApiServer.start(socket, List.of(new Route("GET", "/v1/s", r -> lines)));
         SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       ch.connect(UnixDomainSocketAddress.of(socket));
-      ch.write(ByteBuffer.wrap("GET /v1/s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-          .getBytes(StandardCharsets.US_ASCII)));
-      java.io.BufferedReader reader = new java.io.BufferedReader(
-          new java.io.InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+      ch.write(
+          ByteBuffer.wrap(
+              "GET /v1/s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.US_ASCII)));
+      java.io.BufferedReader reader =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
       String line;
       do {
         line = reader.readLine();

@@ -18,14 +18,18 @@ class OperationManagerTest {
   void workReportsPhasesAndProgressAndSucceeds(@TempDir Path dir) throws Exception {
     try (Store store = Store.open(dir.resolve("state.db"))) {
       OperationManager ops = new OperationManager(store);
-      OperationView op = ops.start("image-pull", "debian", ctx -> {
-        ctx.phase("downloading");
-        ctx.bytes(50, 100);
-        ctx.bytes(100, 100);
-        ctx.phase("verifying");
-        ctx.percent(100);
-        return "registered debian";
-      });
+      OperationView op =
+          ops.start(
+              "image-pull",
+              "debian",
+              ctx -> {
+                ctx.phase("downloading");
+                ctx.bytes(50, 100);
+                ctx.bytes(100, 100);
+                ctx.phase("verifying");
+                ctx.percent(100);
+                return "registered debian";
+              });
       List<OperationView> seen = new ArrayList<>();
       ops.watch(op.id(), seen::add);
 
@@ -34,7 +38,8 @@ class OperationManagerTest {
       assertThat(last.message()).isEqualTo("registered debian");
       assertThat(last.phase()).isEqualTo("verifying");
       assertThat(ops.find(op.id()).orElseThrow().state()).isEqualTo("succeeded");
-      assertThat(new OperationManager(store).list()).extracting(OperationView::state)
+      assertThat(new OperationManager(store).list())
+          .extracting(OperationView::state)
           .containsExactly("succeeded");
     }
   }
@@ -44,10 +49,11 @@ class OperationManagerTest {
     try (Store store = Store.open(dir.resolve("state.db"))) {
       OperationManager ops = new OperationManager(store);
       CountDownLatch release = new CountDownLatch(1);
-      OperationWork slow = ctx -> {
-        release.await(10, TimeUnit.SECONDS);
-        return "done";
-      };
+      OperationWork slow =
+          ctx -> {
+            release.await(10, TimeUnit.SECONDS);
+            return "done";
+          };
 
       OperationView a = ops.start("image-pull", "debian", slow);
       OperationView b = ops.start("image-pull", "debian", slow);
@@ -67,15 +73,19 @@ class OperationManagerTest {
     try (Store store = Store.open(dir.resolve("state.db"))) {
       OperationManager ops = new OperationManager(store);
       CountDownLatch started = new CountDownLatch(1);
-      OperationView op = ops.start("kernel-pull", "debian-cloud", ctx -> {
-        Files.writeString(partial, "half");
-        ctx.partial(partial);
-        started.countDown();
-        while (true) {
-          ctx.cancellation().throwIfCancelled("kernel pull");
-          Thread.sleep(10);
-        }
-      });
+      OperationView op =
+          ops.start(
+              "kernel-pull",
+              "debian-cloud",
+              ctx -> {
+                Files.writeString(partial, "half");
+                ctx.partial(partial);
+                started.countDown();
+                while (true) {
+                  ctx.cancellation().throwIfCancelled("kernel pull");
+                  Thread.sleep(10);
+                }
+              });
       started.await();
 
       assertThat(ops.cancel(op.id())).isTrue();
@@ -91,9 +101,13 @@ class OperationManagerTest {
   void failureKeepsTheMessage(@TempDir Path dir) throws Exception {
     try (Store store = Store.open(dir.resolve("state.db"))) {
       OperationManager ops = new OperationManager(store);
-      OperationView op = ops.start("image-pull", "x", ctx -> {
-        throw new java.io.IOException("checksum of x.tar.zst is abc, expected def");
-      });
+      OperationView op =
+          ops.start(
+              "image-pull",
+              "x",
+              ctx -> {
+                throw new java.io.IOException("checksum of x.tar.zst is abc, expected def");
+              });
 
       OperationView end = ops.await(op.id());
 
@@ -103,14 +117,16 @@ class OperationManagerTest {
   }
 
   @Test
-  void operationsLeftRunningByADeadDaemonAreInterruptedAndTheirPartialsRemoved(
-      @TempDir Path dir) throws Exception {
+  void operationsLeftRunningByADeadDaemonAreInterruptedAndTheirPartialsRemoved(@TempDir Path dir)
+      throws Exception {
     Path partialDir = Files.createDirectories(dir.resolve("staging/rootfs"));
     Files.writeString(partialDir.resolve("file"), "x");
     try (Store store = Store.open(dir.resolve("state.db"))) {
-      store.update("INSERT INTO operations (id, kind, target, state, phase, partial_path,"
-          + " created_at, updated_at) VALUES ('dead1', 'image-pull', 'debian', 'running',"
-          + " 'downloading', ?, 't', 't')", dir.resolve("staging").toString());
+      store.update(
+          "INSERT INTO operations (id, kind, target, state, phase, partial_path,"
+              + " created_at, updated_at) VALUES ('dead1', 'image-pull', 'debian', 'running',"
+              + " 'downloading', ?, 't', 't')",
+          dir.resolve("staging").toString());
 
       int interrupted = new OperationManager(store).interruptLeftovers();
 

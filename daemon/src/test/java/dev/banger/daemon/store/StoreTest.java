@@ -27,11 +27,18 @@ class StoreTest {
       store.update(
           "INSERT INTO operations (id, kind, target, state, created_at, updated_at)"
               + " VALUES (?, ?, ?, ?, ?, ?)",
-          "op1", "image-pull", "debian-bookworm", "done", "t0", "t0");
+          "op1",
+          "image-pull",
+          "debian-bookworm",
+          "done",
+          "t0",
+          "t0");
     }
     try (Store store = Store.open(file)) {
-      assertThat(store.query("SELECT target FROM operations WHERE id = ?", rs -> rs.getString(1),
-          "op1")).containsExactly("debian-bookworm");
+      assertThat(
+              store.query(
+                  "SELECT target FROM operations WHERE id = ?", rs -> rs.getString(1), "op1"))
+          .containsExactly("debian-bookworm");
     }
   }
 
@@ -73,7 +80,10 @@ class StoreTest {
   @Test
   void fileThatIsNotADatabaseIsRefusedAndLeftUntouched(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("state.db");
-    byte[] garbage = "this is not sqlite, it is someone's notes\n".repeat(200).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] garbage =
+        "this is not sqlite, it is someone's notes\n"
+            .repeat(200)
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     Files.write(file, garbage);
 
     assertThatThrownBy(() -> Store.open(file))
@@ -88,8 +98,11 @@ class StoreTest {
     Path file = dir.resolve("state.db");
     try (Store store = Store.open(file)) {
       for (int i = 0; i < 500; i++) {
-        store.update("INSERT INTO vm_events (vm_id, at, message) VALUES (?, ?, ?)", "vm" + i,
-            "t", "x".repeat(200));
+        store.update(
+            "INSERT INTO vm_events (vm_id, at, message) VALUES (?, ?, ?)",
+            "vm" + i,
+            "t",
+            "x".repeat(200));
       }
       store.query("PRAGMA wal_checkpoint(TRUNCATE)", rs -> rs.getInt(1));
     }

@@ -55,6 +55,9 @@ public final class InitramfsBuilder {
 
   private static final String INIT_RESOURCE = "init.sh";
 
+  // One fixed time for every entry, so the same inputs give the same archive bytes.
+  private static final long MTIME = 0;
+
   /**
    * Writes the initramfs to {@code output} (through a temporary sibling moved into place).
    *
@@ -96,40 +99,38 @@ public final class InitramfsBuilder {
   }
 
   private static void writeSkeleton(CpioNewcWriter cpio, Path busybox) throws IOException {
-    long now = System.currentTimeMillis() / 1000;
     for (String directory : List.of("bin", "dev", "etc", "etc/banger", "lib", "lib/modules")) {
-      cpio.directory(directory, 0755, now);
+      cpio.directory(directory, 0755, MTIME);
     }
     for (String directory : List.of("sbin", "usr", "usr/bin", "usr/sbin", "newroot")) {
-      cpio.directory(directory, 0755, now);
+      cpio.directory(directory, 0755, MTIME);
     }
     for (String directory : List.of("proc", "sys", "run", "tmp", "root")) {
-      cpio.directory(directory, directory.equals("tmp") ? 01777 : 0755, now);
+      cpio.directory(directory, directory.equals("tmp") ? 01777 : 0755, MTIME);
     }
     // The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.
     cpio.characterDevice("dev/console", 0600, 5, 1);
     cpio.characterDevice("dev/null", 0666, 1, 3);
-    cpio.file("bin/busybox", 0755, now, busybox);
-    cpio.symlink("bin/sh", "busybox", now);
-    cpio.file("init", 0755, now, initScript());
+    cpio.file("bin/busybox", 0755, MTIME, busybox);
+    cpio.symlink("bin/sh", "busybox", MTIME);
+    cpio.file("init", 0755, MTIME, initScript());
   }
 
   private static void writeModules(
       CpioNewcWriter cpio, ModuleTree modules, String release, List<ModuleFile> order)
       throws IOException {
-    long now = System.currentTimeMillis() / 1000;
     String base = "lib/modules/" + release;
-    cpio.directory(base, 0755, now);
+    cpio.directory(base, 0755, MTIME);
     Set<String> directories = new HashSet<>();
     StringBuilder list = new StringBuilder();
     for (ModuleFile module : order) {
       String target = base + "/" + uncompressedName(module.relativePath());
-      createParents(cpio, base, target, directories, now);
+      createParents(cpio, base, target, directories, MTIME);
       byte[] content = ModuleTree.readModule(modules.directory().resolve(module.relativePath()));
-      cpio.file(target, 0644, now, content);
+      cpio.file(target, 0644, MTIME, content);
       list.append(module.name()).append(" /").append(target).append('\n');
     }
-    cpio.file(MODULE_LIST, 0644, now, list.toString().getBytes(StandardCharsets.UTF_8));
+    cpio.file(MODULE_LIST, 0644, MTIME, list.toString().getBytes(StandardCharsets.UTF_8));
   }
 
   private static void createParents(

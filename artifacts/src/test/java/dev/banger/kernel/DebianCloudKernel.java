@@ -11,23 +11,23 @@ import java.nio.file.Path;
  * ({@code ${BANGER_TEST_CACHE:-/var/cache/banger-test}/artifacts/}) and rebuilt from nothing when
  * missing. Needs apt-get and dpkg-deb and a reachable Debian mirror.
  */
-final class DebianCloudKernel {
+public final class DebianCloudKernel {
 
-  static final String PACKAGE = "linux-image-cloud-amd64";
+  public static final String PACKAGE = "linux-image-cloud-amd64";
 
   private DebianCloudKernel() {}
 
-  static Path cacheRoot() {
+  public static Path cacheRoot() {
     String base = System.getenv("BANGER_TEST_CACHE");
     return Path.of(base == null || base.isBlank() ? "/var/cache/banger-test" : base)
         .resolve("artifacts");
   }
 
-  static Path packageCache() {
+  public static Path packageCache() {
     return cacheRoot().resolve("debs");
   }
 
-  static void assumeAptTools() {
+  public static void assumeAptTools() {
     assumeTrue(
         Files.isExecutable(Path.of("/usr/bin/apt-get"))
             && Files.isExecutable(Path.of("/usr/bin/dpkg-deb")),
@@ -35,7 +35,7 @@ final class DebianCloudKernel {
   }
 
   /** Returns the prepared kernel, building it on first use. */
-  static synchronized KernelLayout layout() throws Exception {
+  public static synchronized KernelLayout layout() throws Exception {
     assumeAptTools();
     Path directory = cacheRoot().resolve("kernels/debian-cloud");
     KernelLayout layout = new KernelLayout(directory);

@@ -82,6 +82,18 @@ class InitramfsBuilderTest {
   }
 
   @Test
+  void sameInputsGiveTheSameArchiveBytes() throws Exception {
+    ModuleTree tree = ModuleTree.open(modules);
+    Path first = temp.resolve("first.img");
+    Path second = temp.resolve("second.img");
+
+    new InitramfsBuilder().build(busybox, tree, RELEASE, List.of("virtio_blk"), first);
+    new InitramfsBuilder().build(busybox, tree, RELEASE, List.of("virtio_blk"), second);
+
+    assertThat(Files.mismatch(first, second)).isEqualTo(-1);
+  }
+
+  @Test
   void archiveIsAcceptedByTheCpioTool() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/usr/bin/cpio")), "needs the cpio tool (Debian cpio)");
     Path output = temp.resolve("initrd.img");

@@ -95,6 +95,7 @@ class QemuBootTest {
   private String boot(Path kernelImage, KernelLayout kernel, String rootArgs, String awaited)
       throws Exception {
     Path rootfs = rootfs();
+    Path initrd = freshInitramfs(kernel);
     Path console = temp.resolve("console.log");
     List<String> command =
         List.of(
@@ -114,7 +115,7 @@ class QemuBootTest {
             "-kernel",
             kernelImage.toString(),
             "-initrd",
-            kernel.initrd().toString(),
+            initrd.toString(),
             "-append",
             "console=ttyS0 " + rootArgs + " tsc_early_khz=" + hostTscKhz(),
             "-drive",
@@ -168,6 +169,22 @@ class QemuBootTest {
     return fail(
         "no '%s' within %d ms; console:%n%s",
         awaited, BOOT_TIMEOUT_MILLIS, Files.readString(console, StandardCharsets.ISO_8859_1));
+  }
+
+  /**
+   * Builds the initramfs from the current code rather than taking the cached one, so a change to
+   * /init is what boots.
+   */
+  private Path freshInitramfs(KernelLayout kernel) throws Exception {
+    Path initrd = temp.resolve("initrd.img");
+    new InitramfsBuilder()
+        .build(
+            temp.resolve("tree/bin/busybox"),
+            ModuleTree.open(kernel.modules()),
+            KernelFacts.read(kernel.facts()).release(),
+            InitramfsBuilder.DEFAULT_MODULES,
+            initrd);
+    return initrd;
   }
 
   /** An ext4 image holding busybox (from Debian's busybox-static) and an init script. */

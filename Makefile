@@ -39,15 +39,21 @@ launchers:
 aot:
 	launcher/train-aot
 
+# Java tests of every module (real QEMU boots among them), the agent's C tests and a bounded
+# fuzz run, then the golden recipe's own checks: a real build read back with debugfs, and a
+# boot to multi-user with sshd answering.
 test: build
 	$(MVN) verify
 	$(MAKE) -C agent test
 	$(MAKE) -C agent fuzz FUZZ_SECONDS=30
+	bash images/golden/test.sh
+	bash images/golden/boot-test.sh
 
 lint:
 	$(MVN) -Plint -DskipTests install
-	shellcheck --severity=error scripts/*.sh launcher/generate launcher/train-aot .ci/run \
-		$(wildcard images/golden/*.sh)
+	shellcheck --severity=error scripts/*.sh launcher/generate launcher/train-aot \
+		launcher/coverage-report .ci/run bench/*.sh $(wildcard images/golden/*.sh) \
+		$(wildcard agent/*.sh)
 
 coverage: build
 	$(MVN) verify -Dbanger.coverage=true

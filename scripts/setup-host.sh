@@ -20,6 +20,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# Kernel pulls and the recipes resolve the newest Debian packages: the lists must be current.
+apt-get update -q
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
@@ -28,7 +30,6 @@ for p in "${packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "installing: ${missing[*]}"
-  apt-get update -q
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 

@@ -20,7 +20,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <pre>
  * {"format": 1, "name": "debian-bookworm", "kind": "image", "version": "2026-12-03",
- *  "arch": "x86_64", "kernel": "debian-cloud-6.1",
+ *  "arch": "x86_64", "kernel": "debian-cloud",
  *  "files": [{"path": "rootfs.ext4", "sha256": "...", "size": 1073741824}]}
  * </pre>
  *

@@ -6,7 +6,7 @@ import java.util.Optional;
  * What a bundle's author says about it, the manifest minus the file list. Immutable and
  * thread-safe.
  *
- * @param name the catalog name ("debian-bookworm", "debian-cloud-6.1")
+ * @param name the catalog name ("debian-bookworm", "debian-cloud")
  * @param kind image or kernel
  * @param version a free-form version ("2026-12-03", "6.1.192-3")
  * @param arch the architecture, "x86_64"

@@ -37,7 +37,7 @@ public final class Catalog {
   public static final String DEFAULT_IMAGE = "debian-bookworm";
 
   /** The kernel the default image boots with. */
-  public static final String DEFAULT_KERNEL = "debian-cloud-6.1";
+  public static final String DEFAULT_KERNEL = "debian-cloud";
 
   private final Map<String, KernelEntry> kernels;
   private final Map<String, ImageEntry> images;

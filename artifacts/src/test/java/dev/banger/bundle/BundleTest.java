@@ -37,7 +37,7 @@ class BundleTest {
           BundleKind.IMAGE,
           "2026-12-03",
           "x86_64",
-          Optional.of("debian-cloud-6.1"));
+          Optional.of("debian-cloud"));
   private static final Instant MTIME = Instant.parse("2025-01-02T03:04:05Z");
 
   @TempDir Path temp;
@@ -109,7 +109,7 @@ class BundleTest {
               "\"format\" : 1",
               "\"name\" : \"debian-bookworm\"",
               "\"kind\" : \"image\"",
-              "\"kernel\" : \"debian-cloud-6.1\"",
+              "\"kernel\" : \"debian-cloud\"",
               "\"arch\" : \"x86_64\"",
               "\"path\" : \"rootfs.ext4\"",
               "\"size\" : 20");
@@ -306,7 +306,7 @@ class BundleTest {
   private static byte[] manifest(String path, String sha256, long size) {
     String json =
         "{\"format\":1,\"name\":\"debian-bookworm\",\"kind\":\"image\",\"version\":\"1\","
-            + "\"arch\":\"x86_64\",\"kernel\":\"debian-cloud-6.1\",\"files\":[{\"path\":\""
+            + "\"arch\":\"x86_64\",\"kernel\":\"debian-cloud\",\"files\":[{\"path\":\""
             + path
             + "\",\"sha256\":\""
             + sha256

@@ -30,7 +30,7 @@ class KernelBundleTest {
             .write(
                 kernel.directory(),
                 new BundleMetadata(
-                    "debian-cloud-6.1",
+                    "debian-cloud",
                     BundleKind.KERNEL,
                     facts.packageVersion(),
                     "x86_64",

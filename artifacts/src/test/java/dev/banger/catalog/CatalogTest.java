@@ -24,10 +24,10 @@ class CatalogTest {
     KernelEntry kernel = catalog.kernel(Catalog.DEFAULT_KERNEL).orElseThrow();
 
     assertThat(image.arch()).isEqualTo("x86_64");
-    assertThat(image.recipe()).contains(new ImageRecipe("debian-bookworm", "debian-cloud-6.1"));
+    assertThat(image.recipe()).contains(new ImageRecipe("debian-bookworm", "debian-cloud"));
     assertThat(kernel.recipe()).contains(new KernelRecipe("linux-image-cloud-amd64"));
     assertThat(kernel.bundle()).isEmpty();
-    assertThat(catalog.kernels()).extracting(KernelEntry::name).containsExactly("debian-cloud-6.1");
+    assertThat(catalog.kernels()).extracting(KernelEntry::name).containsExactly("debian-cloud");
   }
 
   @Test
@@ -42,7 +42,7 @@ class CatalogTest {
     Path file =
         write(
             """
-            {"kernels": [{"name": "debian-cloud-6.1", "description": "mirror of ours",
+            {"kernels": [{"name": "debian-cloud", "description": "mirror of ours",
                           "arch": "x86_64",
                           "sources": {"bundle": {"url": "https://bundles.example/k.tar.zst",
                                                  "sha256": "%s", "size": 123},
@@ -55,7 +55,7 @@ class CatalogTest {
 
     Catalog catalog = Catalog.load(file);
 
-    KernelEntry kernel = catalog.kernel("debian-cloud-6.1").orElseThrow();
+    KernelEntry kernel = catalog.kernel("debian-cloud").orElseThrow();
     assertThat(kernel.description()).isEqualTo("mirror of ours");
     assertThat(kernel.bundle())
         .contains(new BundleSource(URI.create("https://bundles.example/k.tar.zst"), SHA, 123));
@@ -82,7 +82,7 @@ class CatalogTest {
             """
             {"images": [{"name": "a", "description": "d", "arch": "x86_64",
                          "sources": {"recipe": {"golden": "debian-bookworm",
-                                                "kernel": "debian-cloud-6.1",
+                                                "kernel": "debian-cloud",
                                                 "kernal": "typo"}}}]}
             """);
 

@@ -6,7 +6,7 @@ import dev.banger.api.DoctorReport;
 import dev.banger.api.Locations;
 import dev.banger.api.Routes;
 import dev.banger.api.VersionInfo;
-import dev.banger.daemon.catalog.BuiltInCatalogs;
+import dev.banger.daemon.catalog.ArtifactCatalogs;
 import dev.banger.daemon.catalog.Catalogs;
 import dev.banger.daemon.config.Config;
 import dev.banger.daemon.doctor.Doctor;
@@ -62,7 +62,7 @@ public final class Daemon implements AutoCloseable {
     this.lock = lock;
     this.store = store;
     this.operations = new OperationManager(store);
-    Catalogs catalogs = new BuiltInCatalogs();
+    Catalogs catalogs = new ArtifactCatalogs(locations.configDir().resolve("catalog.json"));
     this.kernels =
         new KernelService(store, operations, catalogs, locations.stateDir(), locations.cacheDir());
     this.images =
@@ -104,6 +104,8 @@ public final class Daemon implements AutoCloseable {
     try {
       daemon.operations.interruptLeftovers();
       daemon.vms.adoptAfterRestart();
+      daemon.vms.reapLeftovers(
+          locations.stateDir().equals(java.nio.file.Path.of("/var/lib/banger")));
       daemon.server = ApiServer.start(locations.socket(), daemon.routes());
     } catch (Exception e) {
       store.close();

@@ -23,6 +23,7 @@ final class Banger implements AutoCloseable {
   private final Path bin;
   private final Path root;
   private final List<String> prefix;
+  private final Path cacheDir;
   private long timeoutSeconds = 120;
 
   Banger(Path root) {
@@ -31,6 +32,11 @@ final class Banger implements AutoCloseable {
 
   /** A harness whose commands run behind {@code prefix} (e.g. a setpriv call). */
   Banger(Path root, List<String> prefix) {
+    this(root, prefix, sharedCacheDir());
+  }
+
+  /** A harness with its own cache directory (for a pull from nothing). */
+  Banger(Path root, List<String> prefix, Path cacheDir) {
     String dir = System.getProperty("banger.bin");
     if (dir == null || !Files.isExecutable(Path.of(dir, "banger"))) {
       throw new IllegalStateException(
@@ -39,6 +45,7 @@ final class Banger implements AutoCloseable {
     this.bin = Path.of(dir);
     this.root = root;
     this.prefix = prefix;
+    this.cacheDir = cacheDir;
   }
 
   /** Allows each later call up to {@code seconds} (image pulls on a fresh machine are slow). */
@@ -63,7 +70,7 @@ final class Banger implements AutoCloseable {
    * Downloads and build caches shared by every test run on this machine (Debian packages, the
    * debootstrap result), outside the checkout, so reruns are fast; deleting it rebuilds all.
    */
-  static Path cacheDir() {
+  static Path sharedCacheDir() {
     return Path.of(
         System.getenv().getOrDefault("BANGER_TEST_CACHE", "/var/cache/banger-test"),
         "daemon-cache");
@@ -89,7 +96,7 @@ final class Banger implements AutoCloseable {
       env.put("BANGER_STATE_DIR", stateDir().toString());
       env.put("BANGER_RUNTIME_DIR", runtimeDir().toString());
       env.put("BANGER_CONFIG_DIR", configDir().toString());
-      env.put("BANGER_CACHE_DIR", cacheDir().toString());
+      env.put("BANGER_CACHE_DIR", cacheDir.toString());
       Process p = pb.start();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();

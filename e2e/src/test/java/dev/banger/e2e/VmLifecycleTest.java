@@ -183,10 +183,12 @@ class VmLifecycleTest {
   @Test
   @Order(8)
   void twentyCreateStartRmCyclesLeaveNothingBehind() throws Exception {
+    List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 20; i++) {
       String name = "e2e-leak-" + i;
-      Banger.Result create = banger.run("vm", "create", "--name", name);
+      Banger.Result create = banger.run("vm", "create", "--name", name, "-o", "json");
       assertThat(create.exit()).as(create.err()).isZero();
+      ids.add(JSON.readTree(create.out()).path("id").asString());
       if (i % 4 == 0) {
         assertThat(banger.run("vm", "start", "--no-wait", name).exit()).isZero();
       }
@@ -194,13 +196,189 @@ class VmLifecycleTest {
     }
 
     assertThat(JSON.readTree(banger.run("vm", "ls", "-o", "json").out())).isEmpty();
-    HostListing.assertNoLeftovers(banger);
+    HostListing.assertNoLeftovers(banger, ids);
+  }
+
+  @Test
+  @Order(9)
+  void registerPromoteAndRmWhileInUse() throws Exception {
+    Path content = Files.createDirectories(dir.resolve("reg-content/etc"));
+    Files.writeString(content.resolve("hostname"), "registered\n");
+    Path rootfs = dir.resolve("reg-rootfs.ext4");
+    Process mkfs =
+        new ProcessBuilder(
+                "mkfs.ext4",
+                "-q",
+                "-F",
+                "-d",
+                content.getParent().toString(),
+                rootfs.toString(),
+                "64M")
+            .inheritIO()
+            .start();
+    assertThat(mkfs.waitFor()).isZero();
+    Path notExt4 = Files.writeString(dir.resolve("notes.txt"), "not a filesystem\n".repeat(200));
+
+    Banger.Result bad =
+        banger.run(
+            "image", "register", "bad", "--rootfs", notExt4.toString(), "--kernel", "debian-cloud");
+    assertThat(bad.exit()).isEqualTo(1);
+    assertThat(bad.err()).contains(notExt4.toString());
+    Banger.Result badKernel =
+        banger.run(
+            "image",
+            "register",
+            "bad",
+            "--rootfs",
+            rootfs.toString(),
+            "--kernel-file",
+            notExt4.toString());
+    assertThat(badKernel.exit()).isEqualTo(1);
+    assertThat(badKernel.err()).contains(notExt4.toString());
+    assertThat(
+            banger
+                .run(
+                    "image",
+                    "register",
+                    "bad",
+                    "--rootfs",
+                    dir.resolve("missing.ext4").toString(),
+                    "--kernel",
+                    "debian-cloud")
+                .err())
+        .contains("missing.ext4");
+    assertThat(banger.run("image", "show", "bad").exit()).isEqualTo(1);
+    assertThat(banger.run("kernel", "show", "bad").exit()).isEqualTo(1);
+
+    Banger.Result reg =
+        banger.run(
+            "image",
+            "register",
+            "reg-img",
+            "--rootfs",
+            rootfs.toString(),
+            "--kernel",
+            "debian-cloud");
+    assertThat(reg.exit()).as(reg.err()).isZero();
+    JsonNode unmanaged = JSON.readTree(banger.run("image", "show", "reg-img", "-o", "json").out());
+    assertThat(unmanaged.path("managed").asBoolean()).isFalse();
+    assertThat(unmanaged.path("rootfs").asString()).isEqualTo(rootfs.toString());
+
+    assertThat(banger.run("image", "promote", "reg-img").exit()).isZero();
+    JsonNode managed = JSON.readTree(banger.run("image", "show", "reg-img", "-o", "json").out());
+    assertThat(managed.path("managed").asBoolean()).isTrue();
+    Path copy = Path.of(managed.path("rootfs").asString());
+    assertThat(copy).startsWith(banger.stateDir()).isRegularFile();
+    assertThat(Files.mismatch(copy, rootfs)).isEqualTo(-1L);
+
+    assertThat(banger.run("vm", "create", "reg-img", "--name", "e2e-user").exit()).isZero();
+    Banger.Result inUse = banger.run("image", "rm", "reg-img");
+    assertThat(inUse.exit()).isEqualTo(1);
+    assertThat(inUse.err()).contains("used by VMs [e2e-user]");
+    Banger.Result kernelInUse = banger.run("kernel", "rm", "debian-cloud");
+    assertThat(kernelInUse.err()).contains("used by images");
+    assertThat(banger.run("vm", "rm", "e2e-user").exit()).isZero();
+    assertThat(banger.run("image", "rm", "reg-img").exit()).isZero();
+    assertThat(copy).doesNotExist();
+    assertThat(rootfs).isRegularFile();
+  }
+
+  @Test
+  @Order(10)
+  void bundleRoundTripGivesIdenticalFilesAndABadChecksumRegistersNothing() throws Exception {
+    Path served = Files.createDirectories(dir.resolve("served"));
+    Path bundle = served.resolve("debian-bookworm.tar.zst");
+    Banger.Result export =
+        banger.run("image", "export", "debian-bookworm", "--output", bundle.toString());
+    assertThat(export.exit()).as(export.err()).isZero();
+    String sha = sha256(bundle);
+    com.sun.net.httpserver.HttpServer http =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext(
+        "/",
+        ex -> {
+          Path file = served.resolve(ex.getRequestURI().getPath().substring(1));
+          if (!Files.isRegularFile(file)) {
+            ex.sendResponseHeaders(404, -1);
+            ex.close();
+            return;
+          }
+          ex.sendResponseHeaders(200, Files.size(file));
+          try (var out = ex.getResponseBody()) {
+            Files.copy(file, out);
+          }
+        });
+    http.start();
+    Path other = Files.createTempDirectory("banger-bundle-e2e");
+    try (Banger clean = new Banger(other, List.of(), other.resolve("cache")).timeout(900)) {
+      String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/";
+      Files.createDirectories(clean.configDir());
+      Files.writeString(
+          clean.configDir().resolve("catalog.json"),
+          catalog("debian-bookworm", url + bundle.getFileName(), sha, Files.size(bundle)));
+
+      Banger.Result pull = clean.run("image", "pull", "debian-bookworm");
+      assertThat(pull.exit()).as(pull.err()).isZero();
+      assertThat(pull.out()).contains("from its bundle");
+      JsonNode original =
+          JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json").out());
+      JsonNode pulled =
+          JSON.readTree(clean.run("image", "show", "debian-bookworm", "-o", "json").out());
+      assertThat(sha256(Path.of(pulled.path("rootfs").asString())))
+          .isEqualTo(sha256(Path.of(original.path("rootfs").asString())));
+      assertThat(pulled.path("version").asString()).isEqualTo(original.path("version").asString());
+      assertThat(pulled.path("source").asString()).startsWith("bundle: " + url);
+
+      Files.writeString(
+          clean.configDir().resolve("catalog.json"),
+          catalog("tampered", url + bundle.getFileName(), "0".repeat(64), Files.size(bundle)));
+      Banger.Result bad = clean.run("image", "pull", "tampered");
+      assertThat(bad.exit()).isEqualTo(1);
+      assertThat(bad.err()).containsIgnoringCase("sha-256");
+      assertThat(clean.run("image", "show", "tampered").exit()).isEqualTo(1);
+      try (Stream<Path> left = Files.list(clean.stateDir().resolve("images"))) {
+        assertThat(left.map(p -> p.getFileName().toString()).toList())
+            .containsExactly("debian-bookworm");
+      }
+    } finally {
+      http.stop(0);
+    }
+  }
+
+  private static String catalog(String name, String url, String sha, long size) {
+    return "{\"images\": [{\"name\": \""
+        + name
+        + "\", \"description\": \"test bundle\","
+        + " \"arch\": \"x86_64\", \"sources\": {\"bundle\": {\"url\": \""
+        + url
+        + "\", \"sha256\": \""
+        + sha
+        + "\", \"size\": "
+        + size
+        + "}}}]}";
+  }
+
+  private static String sha256(Path file) throws Exception {
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    try (var in = Files.newInputStream(file)) {
+      byte[] buf = new byte[1 << 20];
+      for (int n = in.read(buf); n > 0; n = in.read(buf)) {
+        md.update(buf, 0, n);
+      }
+    }
+    return java.util.HexFormat.of().formatHex(md.digest());
   }
 
   /** Lists what VMs leave on a host: TAPs, loop devices, VMM processes, sockets and files. */
   static final class HostListing {
-    static void assertNoLeftovers(Banger banger) throws Exception {
-      assertThat(command("ip", "-o", "link", "show")).as("TAP devices").doesNotContain("bgr-");
+    static void assertNoLeftovers(Banger banger, List<String> vmIds) throws Exception {
+      String links = command("ip", "-o", "link", "show");
+      for (String id : vmIds) {
+        assertThat(links)
+            .as("TAP devices")
+            .doesNotContain("bgr-" + id.substring(0, 8))
+            .doesNotContain("banger-vm=" + id);
+      }
       assertThat(command("losetup", "-l", "-n"))
           .as("loop devices")
           .doesNotContain(banger.stateDir().toString());

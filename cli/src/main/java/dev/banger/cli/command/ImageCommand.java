@@ -168,6 +168,31 @@ public final class ImageCommand implements Runnable {
     }
   }
 
+  /** {@code banger image export NAME --output FILE}. */
+  @Command(name = "export", description = "Write an image as a bundle (manifest + checksums).")
+  public static final class Export implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "NAME", description = "Image name.")
+    String name;
+
+    @Option(
+        names = {"-o", "--output"},
+        required = true,
+        description = "Bundle file to write.")
+    String output;
+
+    @Override
+    public void run() {
+      DaemonClient client = RootCommand.of(spec).client();
+      JsonNode op =
+          client.post(path(name) + "/export", new dev.banger.api.ExportRequest(absolute(output)));
+      JsonNode end =
+          OpCommand.follow(client, op.path("id").asString(), spec.commandLine().getErr());
+      RootCommand.out(spec).println(end.path("message").asString());
+    }
+  }
+
   /** {@code banger image promote NAME}. */
   @Command(name = "promote", description = "Copy an unmanaged image into managed storage.")
   public static final class Promote implements Runnable {

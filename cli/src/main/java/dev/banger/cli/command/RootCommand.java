@@ -55,7 +55,8 @@ public final class RootCommand implements Runnable {
               CommandTree.leaf(ImageCommand.Show.class, ImageCommand.Show::new),
               CommandTree.leaf(ImageCommand.Rm.class, ImageCommand.Rm::new),
               CommandTree.leaf(ImageCommand.Register.class, ImageCommand.Register::new),
-              CommandTree.leaf(ImageCommand.Promote.class, ImageCommand.Promote::new)),
+              CommandTree.leaf(ImageCommand.Promote.class, ImageCommand.Promote::new),
+              CommandTree.leaf(ImageCommand.Export.class, ImageCommand.Export::new)),
           CommandTree.branch(
               KernelCommand.class,
               KernelCommand::new,

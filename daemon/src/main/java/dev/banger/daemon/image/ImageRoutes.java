@@ -1,6 +1,7 @@
 package dev.banger.daemon.image;
 
 import dev.banger.api.ApiVersion;
+import dev.banger.api.ExportRequest;
 import dev.banger.api.PullRequest;
 import dev.banger.api.RegisterImageRequest;
 import dev.banger.daemon.http.Json;
@@ -37,6 +38,13 @@ public final class ImageRoutes {
             "POST",
             PATH + "/register",
             r -> images.register(Json.read(r.body(), RegisterImageRequest.class))),
-        new Route("POST", PATH + "/{image}/promote", r -> images.promote(r.param("image"))));
+        new Route("POST", PATH + "/{image}/promote", r -> images.promote(r.param("image"))),
+        new Route(
+            "POST",
+            PATH + "/{image}/export",
+            r ->
+                images.export(
+                    r.param("image"),
+                    java.nio.file.Path.of(Json.read(r.body(), ExportRequest.class).path()))));
   }
 }

@@ -7,6 +7,11 @@ import dev.banger.api.OperationView;
 import dev.banger.api.RegisterImageRequest;
 import dev.banger.api.RegisterKernelRequest;
 import dev.banger.archive.FileTrees;
+import dev.banger.bundle.BundleKind;
+import dev.banger.bundle.BundleManifest;
+import dev.banger.bundle.BundleMetadata;
+import dev.banger.bundle.BundleWriter;
+import dev.banger.daemon.catalog.BundleFetcher;
 import dev.banger.daemon.catalog.CatalogEntry;
 import dev.banger.daemon.catalog.Catalogs;
 import dev.banger.daemon.http.ApiException;
@@ -36,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ImageService {
   private static final Logger LOG = LoggerFactory.getLogger(ImageService.class);
+  private static final String ROOTFS = "rootfs.ext4";
+  private static final String WORK_SEED = "work-seed.ext4";
 
   private final ImageRepository images;
   private final KernelService kernels;
@@ -96,6 +103,9 @@ public final class ImageService {
   /** Starts (or joins) the pull of catalog image {@code name} and its kernel. */
   public OperationView pull(String name) {
     CatalogEntry entry = catalogs.image(name).orElseThrow(() -> notFound(name));
+    if (images.find(name).isPresent()) {
+      return operations.finished("image-pull", name, "image " + name + " is already present");
+    }
     return operations.start(
         "image-pull",
         name,
@@ -108,6 +118,26 @@ public final class ImageService {
   }
 
   private String build(CatalogEntry entry, OperationContext ctx) throws Exception {
+    if (entry.bundle().isPresent()) {
+      Files.createDirectories(imagesDir);
+      Path staging = imagesDir.resolve("." + entry.name() + ".pulling-" + UUID.randomUUID());
+      ctx.partial(staging);
+      try {
+        BundleManifest manifest =
+            new BundleFetcher(cacheDir.resolve("bundles"))
+                .fetch(entry.bundle().get(), staging, ctx);
+        return registerBundle(entry, manifest, staging, ctx);
+      } catch (BundleFetcher.Unavailable e) {
+        FileTrees.deleteTree(staging);
+        if (!e.fallBack() || entry.goldenRecipe().isEmpty()) {
+          throw e;
+        }
+        LOG.warn(
+            "bundle of image {} unreachable ({}); building from its recipe",
+            entry.name(),
+            e.getMessage());
+      }
+    }
     String kernelName =
         entry
             .kernel()
@@ -166,6 +196,102 @@ public final class ImageService {
         + " is ready (kernel "
         + kernelName
         + ")";
+  }
+
+  private String registerBundle(
+      CatalogEntry entry, BundleManifest manifest, Path staging, OperationContext ctx)
+      throws Exception {
+    if (manifest.metadata().kind() != BundleKind.IMAGE
+        || !manifest.metadata().name().equals(entry.name())) {
+      throw new IOException(
+          "the bundle of image '"
+              + entry.name()
+              + "' holds "
+              + manifest.metadata().kind().jsonName()
+              + " '"
+              + manifest.metadata().name()
+              + "'");
+    }
+    String kernelName = manifest.metadata().kernel().orElseThrow();
+    ctx.phase("kernel " + kernelName);
+    kernels.ensure(kernelName);
+    Files.deleteIfExists(staging.resolve(BundleManifest.ENTRY_NAME));
+    Path dir = imagesDir.resolve(entry.name());
+    Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+    ctx.partial(dir);
+    Path seed = dir.resolve(WORK_SEED);
+    images.insert(
+        new ImageView(
+            entry.name(),
+            true,
+            dir.resolve(ROOTFS).toString(),
+            Files.exists(seed) ? seed.toString() : "",
+            kernelName,
+            manifest.metadata().version(),
+            manifest.metadata().arch(),
+            "bundle: " + entry.bundle().orElseThrow().url(),
+            sizeOf(dir),
+            Instant.now().toString(),
+            List.of()),
+        dir.toString());
+    return "image "
+        + entry.name()
+        + " "
+        + manifest.metadata().version()
+        + " is ready (kernel "
+        + kernelName
+        + ", from its bundle)";
+  }
+
+  /**
+   * Writes image {@code name} as a bundle at {@code target}: manifest first, then {@code
+   * rootfs.ext4} (and {@code work-seed.ext4}), checksummed.
+   */
+  public OperationView export(String name, Path target) {
+    ImageView image = show(name);
+    if (!target.isAbsolute()) {
+      throw ApiException.badRequest("the export path '" + target + "' must be absolute");
+    }
+    if (Files.exists(target)) {
+      throw ApiException.conflict("refusing to overwrite " + target + "; remove it first");
+    }
+    return operations.start(
+        "image-export",
+        name,
+        ctx -> {
+          Path source =
+              target.resolveSibling("." + target.getFileName() + ".files-" + UUID.randomUUID());
+          ctx.partial(source);
+          ctx.partial(target);
+          try {
+            Files.createDirectories(source);
+            link(Path.of(image.rootfs()), source.resolve(ROOTFS));
+            if (!image.workSeed().isEmpty()) {
+              link(Path.of(image.workSeed()), source.resolve(WORK_SEED));
+            }
+            ctx.phase("writing " + target);
+            String version = image.version().isEmpty() ? "unversioned" : image.version();
+            new BundleWriter()
+                .write(
+                    source,
+                    new BundleMetadata(
+                        name, BundleKind.IMAGE, version, image.arch(), Optional.of(image.kernel())),
+                    target,
+                    ctx::bytes,
+                    ctx.cancellation());
+          } finally {
+            FileTrees.deleteTree(source);
+          }
+          return "exported image " + name + " to " + target;
+        });
+  }
+
+  private static void link(Path from, Path to) throws IOException {
+    try {
+      Files.createLink(to, from);
+    } catch (IOException | UnsupportedOperationException e) {
+      Files.copy(from, to);
+    }
   }
 
   /** Registers an image stack whose files stay where they are. */

@@ -5,6 +5,9 @@ import dev.banger.api.KernelView;
 import dev.banger.api.OperationView;
 import dev.banger.api.RegisterKernelRequest;
 import dev.banger.archive.FileTrees;
+import dev.banger.bundle.BundleKind;
+import dev.banger.bundle.BundleManifest;
+import dev.banger.daemon.catalog.BundleFetcher;
 import dev.banger.daemon.catalog.CatalogEntry;
 import dev.banger.daemon.catalog.Catalogs;
 import dev.banger.daemon.http.ApiException;
@@ -27,6 +30,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +48,7 @@ public final class KernelService {
   private final Catalogs catalogs;
   private final Path kernelsDir;
   private final Path packageCache;
+  private final Path cacheDir;
 
   /** A service storing kernels under {@code stateDir}, caching packages in {@code cacheDir}. */
   public KernelService(
@@ -54,6 +59,7 @@ public final class KernelService {
     this.catalogs = catalogs;
     this.kernelsDir = stateDir.resolve("kernels");
     this.packageCache = cacheDir.resolve("debs");
+    this.cacheDir = cacheDir;
   }
 
   /** Every registered kernel. */
@@ -87,6 +93,9 @@ public final class KernelService {
   /** Starts (or joins) the pull of catalog kernel {@code name}. */
   public OperationView pull(String name) {
     CatalogEntry entry = catalogs.kernel(name).orElseThrow(() -> notFound(name));
+    if (kernels.find(name).isPresent()) {
+      return operations.finished("kernel-pull", name, "kernel " + name + " is already present");
+    }
     return operations.start(
         "kernel-pull",
         name,
@@ -99,6 +108,26 @@ public final class KernelService {
   }
 
   private String build(CatalogEntry entry, OperationContext ctx) throws Exception {
+    if (entry.bundle().isPresent()) {
+      Files.createDirectories(kernelsDir);
+      Path staging = kernelsDir.resolve("." + entry.name() + ".pulling-" + UUID.randomUUID());
+      ctx.partial(staging);
+      try {
+        BundleManifest manifest =
+            new BundleFetcher(cacheDir.resolve("bundles"))
+                .fetch(entry.bundle().get(), staging, ctx);
+        return registerBundle(entry, manifest, staging, ctx);
+      } catch (BundleFetcher.Unavailable e) {
+        FileTrees.deleteTree(staging);
+        if (!e.fallBack() || entry.debianPackage().isEmpty()) {
+          throw e;
+        }
+        LOG.warn(
+            "bundle of kernel {} unreachable ({}); building from its recipe",
+            entry.name(),
+            e.getMessage());
+      }
+    }
     String pkg =
         entry
             .debianPackage()
@@ -143,6 +172,48 @@ public final class KernelService {
         dir.toString());
     LOG.info("kernel {} registered from {} ({})", entry.name(), pkg, facts.release());
     return "kernel " + entry.name() + " " + facts.release() + " is ready";
+  }
+
+  private String registerBundle(
+      CatalogEntry entry, BundleManifest manifest, Path staging, OperationContext ctx)
+      throws Exception {
+    if (manifest.metadata().kind() != BundleKind.KERNEL
+        || !manifest.metadata().name().equals(entry.name())) {
+      throw new java.io.IOException(
+          "the bundle of kernel '"
+              + entry.name()
+              + "' holds "
+              + manifest.metadata().kind().jsonName()
+              + " '"
+              + manifest.metadata().name()
+              + "'");
+    }
+    KernelLayout staged = new KernelLayout(staging);
+    new BootFileValidator()
+        .checkKernelFiles(
+            new BootFileValidator.KernelFiles(
+                staged.vmlinux(), Optional.of(staged.initrd()), Optional.of(staged.modules())));
+    KernelFacts facts = KernelFacts.read(staged.facts());
+    Files.deleteIfExists(staging.resolve(BundleManifest.ENTRY_NAME));
+    ctx.phase("registering");
+    Path dir = kernelsDir.resolve(entry.name());
+    Files.move(staging, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    ctx.partial(dir);
+    KernelLayout layout = new KernelLayout(dir);
+    kernels.insert(
+        new KernelView(
+            entry.name(),
+            true,
+            facts.release(),
+            layout.vmlinux().toString(),
+            Files.exists(layout.bzImage()) ? layout.bzImage().toString() : "",
+            layout.initrd().toString(),
+            layout.modules().toString(),
+            "bundle: " + entry.bundle().orElseThrow().url(),
+            Instant.now().toString(),
+            factsMap(facts)),
+        dir.toString());
+    return "kernel " + entry.name() + " " + facts.release() + " is ready (from its bundle)";
   }
 
   /** Registers kernel files that stay where they are. */

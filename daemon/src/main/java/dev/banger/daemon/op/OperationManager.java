@@ -90,6 +90,23 @@ public final class OperationManager {
     return op.view();
   }
 
+  /** Records an operation that had nothing to do (the pulled thing was already present). */
+  public OperationView finished(String kind, String target, String message) {
+    String id = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    String now = now();
+    store.update(
+        "INSERT INTO operations (id, kind, target, state, phase, message, created_at,"
+            + " updated_at) VALUES (?, ?, ?, 'succeeded', 'done', ?, ?, ?)",
+        id,
+        kind,
+        target,
+        message,
+        now,
+        now);
+    return new OperationView(
+        id, kind, target, "succeeded", "done", 0, -1, "bytes", message, now, now);
+  }
+
   /** Every operation, newest first. */
   public List<OperationView> list() {
     return store.query(

@@ -512,6 +512,41 @@ public final class VmService implements AutoCloseable {
     }
   }
 
+  /**
+   * Removes what VMs this daemon does not know left behind: loop devices and directories under its
+   * own state and runtime directories, and, for the system daemon only, tagged TAP devices. TAPs
+   * carry only the VM id, so a daemon on a private state directory (tests, a second installation)
+   * cannot tell another daemon's TAPs from leftovers and leaves them alone.
+   */
+  public void reapLeftovers(boolean systemDaemon) {
+    java.util.Set<String> live = new java.util.HashSet<>(vms.ids());
+    try {
+      new dev.banger.disk.DiskReaper(CommandRunner.onHost())
+          .reap(vmsDir, live)
+          .forEach(r -> LOG.info("reaped {}", r));
+      if (systemDaemon && dev.banger.hostos.Privileges.canAdministerNetwork()) {
+        new dev.banger.network.NetworkReaper(CommandRunner.onHost())
+            .reap(live)
+            .forEach(r -> LOG.info("reaped TAP {}", r));
+      }
+      for (Path dir : List.of(vmsDir, runtimeVmsDir)) {
+        if (Files.isDirectory(dir)) {
+          try (var entries = Files.list(dir)) {
+            for (Path vmDir : entries.toList()) {
+              if (!live.contains(vmDir.getFileName().toString())
+                  && vmDir.getFileName().toString().matches("[0-9a-f]{16}")) {
+                FileTrees.deleteTree(vmDir);
+                LOG.info("reaped leftover directory {}", vmDir);
+              }
+            }
+          }
+        }
+      }
+    } catch (IOException e) {
+      LOG.warn("reaping leftovers of removed VMs failed", e);
+    }
+  }
+
   /** The running agent client of a VM, waiting (bounded) for it to be ready. */
   public AgentClient agent(String ref, Duration timeout) throws Exception {
     VmView vm = show(ref);

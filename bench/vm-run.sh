@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# End-to-end VM benchmarks, printed as figures (run as root, after `make build`):
+#  1. `banger vm run --rm -- true`: from the command to its exit (the first output of a VM),
+#     against the same QEMU command line run by hand until the guest agent first speaks;
+#  2. `banger vm create` from a 1 GiB and from an 8 GiB image (same content, sparse).
+# Uses a scratch state directory and the shared cache ($BANGER_TEST_CACHE/daemon-cache).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/build/bin"
+runs=${RUNS:-3}
+scratch=$(mktemp -d /tmp/banger-vmbench.XXXXXX)
+export BANGER_STATE_DIR="$scratch/state" BANGER_RUNTIME_DIR="$scratch/run"
+export BANGER_CONFIG_DIR="$scratch/config"
+export BANGER_CACHE_DIR="${BANGER_TEST_CACHE:-/var/cache/banger-test}/daemon-cache"
+raw_pid=""
+cleanup() {
+  if [ -n "$raw_pid" ]; then kill -9 "$raw_pid" 2> /dev/null || true; fi
+  "$bin/banger" vm ls -o json 2> /dev/null | grep -o '"name": "[^"]*"' | cut -d'"' -f4 |
+    while read -r vm; do "$bin/banger" vm rm -f "$vm" > /dev/null 2>&1 || true; done
+  "$bin/banger" daemon stop > /dev/null 2>&1 || true
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+"$bin/banger" image pull debian-bookworm > /dev/null
+
+run_times=()
+for _ in $(seq 1 "$runs"); do
+  start=$(ms)
+  "$bin/banger" vm run --rm -- true
+  run_times+=($(( $(ms) - start )))
+done
+banger_ms=$(printf '%s\n' "${run_times[@]}" | median)
+
+# The same QEMU command line banger used, on a fresh copy of the image, timed until the guest
+# agent sends its first bytes on the virtio-serial socket.
+name=$("$bin/banger" vm run --detach)
+pid=$("$bin/banger" vm show "$name" -o json | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
+mapfile -d '' argv < "/proc/$pid/cmdline"
+"$bin/banger" vm rm -f "$name" > /dev/null
+rootfs=$("$bin/banger" image show debian-bookworm -o json | sed -n 's/.*"rootfs": "\([^"]*\)".*/\1/p')
+raw="$scratch/raw"
+raw_times=()
+for _ in $(seq 1 "$runs"); do
+  rm -rf "$raw"; mkdir -p "$raw"
+  cp --sparse=always "$rootfs" "$raw/root.img"
+  truncate -s 64M "$raw/work.img" && mkfs.ext4 -q "$raw/work.img"
+  cmd=()
+  for a in "${argv[@]}"; do
+    a=${a//file=*rootfs.img/file=$raw/root.img}
+    a=${a//file=*work.ext4/file=$raw/work.img}
+    a=${a//path=*agent.sock/path=$raw/agent.sock}
+    a=${a//unix:*qmp.sock/unix:$raw/qmp.sock}
+    a=${a//file:*console.log/file:$raw/console.log}
+    a=${a//*qemu.pid/$raw/qemu.pid}
+    a=${a//ifname=bgr-*,/ifname=bgr-rawbench,}
+    cmd+=("$a")
+  done
+  ip tuntap add dev bgr-rawbench mode tap 2> /dev/null || true
+  start=$(ms)
+  "${cmd[@]}" > /dev/null 2>&1 &
+  raw_pid=$!
+  until [ -S "$raw/agent.sock" ]; do sleep 0.01; done
+  socat -u "UNIX-CONNECT:$raw/agent.sock" - 2> /dev/null | head -c 1 > /dev/null
+  raw_times+=($(( $(ms) - start )))
+  kill -9 "$raw_pid"; wait "$raw_pid" 2> /dev/null || true; raw_pid=""
+  ip link del bgr-rawbench 2> /dev/null || true
+done
+raw_ms=$(printf '%s\n' "${raw_times[@]}" | median)
+printf 'vm run --rm -- true: median %d ms over %d runs; raw QEMU to guest agent: median %d ms;' \
+  "$banger_ms" "$runs" "$raw_ms"
+awk -v b="$banger_ms" -v r="$raw_ms" 'BEGIN {printf " ratio %.3f\n", b / r}'
+
+# vm create from a 1 GiB and an 8 GiB image with the same files.
+for size in 1G 8G; do
+  img="$scratch/img-$size.ext4"
+  cp --sparse=always "$rootfs" "$img"
+  e2fsck -f -p "$img" > /dev/null
+  resize2fs "$img" "$size" > /dev/null 2>&1
+  "$bin/banger" image register "bench-$size" --rootfs "$img" --kernel debian-cloud > /dev/null
+  times=()
+  for i in $(seq 1 5); do
+    start=$(ms)
+    "$bin/banger" vm create "bench-$size" --name "bench-$size-$i" > /dev/null
+    times+=($(( $(ms) - start )))
+    "$bin/banger" vm rm "bench-$size-$i" > /dev/null
+  done
+  printf 'vm create from a %s image: median %d ms over 5 runs (%s)\n' "$size" \
+    "$(printf '%s\n' "${times[@]}" | median)" "$(printf '%s ' "${times[@]}")"
+done

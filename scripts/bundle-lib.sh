@@ -44,7 +44,8 @@ write_manifest() {
     jq -n --arg path "$file" --arg sha256 "$(sha256sum -- "$dir/$file" | cut -d' ' -f1)" \
       --argjson size "$(stat -c %s -- "$dir/$file")" \
       '{path: $path, sha256: $sha256, size: $size}'
-  done | jq -s --argjson header "$header" '$header + {files: .}' >"$dir/manifest.json"
+  done | jq -s --argjson header "$header" '{format: 1} + $header + {files: .}' \
+    >"$dir/manifest.json"
 }
 
 # pack_bundle DIR OUTPUT FILE...: manifest.json first, then the files, as tar + zstd.
@@ -70,9 +71,17 @@ update_catalog() {
       die "catalog '$catalog' is not a JSON object with a '$section' array: fix or remove it"
   fi
   mkdir -p -- "$(dirname -- "$catalog")"
+  # The entry keeps the description and recipe of the entry it replaces, so a catalog keeps
+  # its recipe fallback when a bundle is published (the format of artifacts' catalog parser).
   jq --arg section "$section" --argjson entry "$entry" --arg url "$url" --arg sha256 "$sha" \
     --argjson size "$size" '
-      ($entry + {url: $url, sha256: $sha256, size: $size}) as $new
+      ((.[$section] // []) | map(select(.name == $entry.name and .arch == $entry.arch))
+        | first) as $old
+      | {name: $entry.name,
+         description: ($old.description // "\($entry.name) \($entry.version)"),
+         arch: $entry.arch,
+         sources: (($old.sources // {}) + {bundle: {url: $url, sha256: $sha256, size: $size}})}
+        as $new
       | .[$section] = ([(.[$section] // [])[]
                         | select(.name != $new.name or .arch != $new.arch)] + [$new]
                        | sort_by(.name, .arch))' <<<"$current" >"$catalog.tmp"
@@ -81,10 +90,10 @@ update_catalog() {
     "(sha256 $sha, $size bytes)"
 }
 
-# banger_export KIND DIR OUTPUT: has the built CLI make the bundle ('banger image export' or
-# 'banger kernel export', expected as: banger KIND export DIR --output FILE).
+# banger_export KIND NAME OUTPUT: has the built CLI write the bundle of NAME as the daemon
+# holds it (banger KIND export NAME --output FILE); NAME must be pulled or registered there.
 banger_export() {
-  local kind=$1 dir=$2 output=$3 banger=$REPO_DIR/build/bin/banger
+  local kind=$1 name=$2 output=$3 banger=$REPO_DIR/build/bin/banger
   if [[ ! -x $banger ]]; then
     die "$banger does not exist: run 'make build' first," \
       "or pass --bundle-only to pack the bundle with tar and zstd"
@@ -93,6 +102,6 @@ banger_export() {
     die "'$banger $kind export' is not available in this build:" \
       "pass --bundle-only to pack the bundle with tar and zstd"
   fi
-  "$banger" "$kind" export "$dir" --output "$output" ||
-    die "'$banger $kind export $dir --output $output' failed"
+  "$banger" "$kind" export "$name" --output "$output" ||
+    die "'$banger $kind export $name --output $output' failed"
 }

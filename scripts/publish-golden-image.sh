@@ -19,7 +19,8 @@ image catalog. Needs root (debootstrap).
                      artifacts/src/main/resources/dev/banger/catalog/images.json); other
                      entries are kept, an entry with the same name and arch is replaced
   --bundle-only      pack the bundle here with tar + zstd instead of 'build/bin/banger image
-                     export' (which expects: banger image export DIR --output FILE)
+                     export NAME --output FILE' (which needs the image in the daemon: pull or
+                     register it first)
   --agent PATH       guest agent to install (default build/bin/banger-vsock-agent)
   --out DIR          where build.sh writes the image (default build/manual/golden)
   --bundle-out DIR   where the bundle is written (default build/manual/bundles)
@@ -87,7 +88,7 @@ make_bundle() {
   BUNDLE=$BUNDLE_DIR/$name-$version-$arch.tar.zst
   ENTRY=$(jq -c '{name, version, arch, kernel}' "$OUT_DIR/image.json")
   if ! $BUNDLE_ONLY; then
-    banger_export image "$OUT_DIR" "$BUNDLE"
+    banger_export image "$name" "$BUNDLE"
     return
   fi
   mapfile -t files < <(image_files)

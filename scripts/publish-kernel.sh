@@ -142,14 +142,14 @@ main() {
   stage_files
 
   BUNDLE=$BUNDLE_DIR/kernel-$NAME-$VERSION-$ARCH.tar.zst
-  if $BUNDLE_ONLY; then
+  # banger has no `kernel export`: kernels are always packed here, in the bundle format the
+  # daemon reads (--bundle-only is accepted for symmetry with publish-golden-image.sh).
+  if $BUNDLE_ONLY || true; then
     write_manifest "$STAGE" "$(jq -nc --arg name "$NAME" --arg version "$VERSION" \
       --arg arch "$ARCH" '{name: $name, kind: "kernel", version: $version, arch: $arch}')" \
       "${FILES[@]}"
     log "packing ${FILES[*]} of kernel $NAME $VERSION"
     pack_bundle "$STAGE" "$BUNDLE" "${FILES[@]}"
-  else
-    banger_export kernel "$STAGE" "$BUNDLE"
   fi
   log "bundle: $BUNDLE"
 

@@ -349,16 +349,18 @@ check_catalog_entry() {
   jq -e --arg section "$section" --arg name "$name" --arg url "$url" \
     --arg sha "$(sha256sum -- "$bundle" | cut -d' ' -f1)" \
     --argjson size "$(stat -c %s -- "$bundle")" \
-    '[.[$section][] | select(.name == $name)] | length == 1 and .[0].url == $url
-     and .[0].sha256 == $sha and .[0].size == $size' "$catalog"
+    '[.[$section][] | select(.name == $name)] | length == 1
+     and .[0].sources.bundle.url == $url and .[0].sources.bundle.sha256 == $sha
+     and .[0].sources.bundle.size == $size' "$catalog"
 }
 
 test_publish_golden_image() {
   local dir=$SCRATCH_DIR/golden catalog bundle output version url
   catalog=$dir/images.json
   mkdir -p "$dir"
-  printf '%s\n' '{"images":[{"name":"alpine-3.20","version":"1","arch":"x86_64","kernel":"k",
-    "url":"https://bundles.example.test/alpine.tar.zst","sha256":"00","size":1}]}' >"$catalog"
+  printf '%s\n' '{"images":[{"name":"alpine-3.20","description":"a","arch":"x86_64",
+    "sources":{"bundle":{"url":"https://bundles.example.test/alpine.tar.zst",
+    "sha256":"00","size":1}}}]}' >"$catalog"
   publish_golden() {
     bash "$REPO_DIR/scripts/publish-golden-image.sh" --skip-build --out "$TEST_OUT" \
       --bundle-out "$dir/bundles" --catalog "$catalog" \

@@ -189,6 +189,14 @@ public final class KernelService {
               + "'");
     }
     KernelLayout staged = new KernelLayout(staging);
+    Path modulesTar = staging.resolve("modules.tar");
+    if (Files.exists(modulesTar) && !Files.exists(staged.modules())) {
+      // scripts/publish-kernel.sh ships the modules as one tar inside the bundle.
+      new dev.banger.archive.SafeExtractor(dev.banger.archive.ExtractionLimits.DEFAULT)
+          .extract(modulesTar, staged.modules(), dev.banger.archive.EntryVerifier.ACCEPT_ALL,
+              ctx.cancellation());
+      Files.delete(modulesTar);
+    }
     new BootFileValidator()
         .checkKernelFiles(
             new BootFileValidator.KernelFiles(

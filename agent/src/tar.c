@@ -811,8 +811,26 @@ static int extract_stream(int in_fd, int rootfd, struct fixups *f, struct op_err
     return rc;
 }
 
+/* mkdir -p: the destination and its missing parents. */
+static int make_dirs(const char *path) {
+    char buf[TAR_MAX_PATH];
+    size_t len = strlen(path);
+    if (len >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, path, len + 1);
+    for (char *p = buf + 1; *p != '\0'; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 int tar_extract(int in_fd, const char *dest_dir, struct op_error *err) {
-    if (mkdir(dest_dir, 0755) != 0 && errno != EEXIST) {
+    if (make_dirs(dest_dir) != 0) {
         return sys_error(err, "creating directory", dest_dir);
     }
     int rootfd = open(dest_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

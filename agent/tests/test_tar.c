@@ -212,3 +212,17 @@ TEST(cleanPathDropsDotsAndSlashesAndRefusesParents) {
     CHECK(tar_clean_path("a/../../b", out, sizeof out, &why) == -1);
     CHECK(tar_clean_path("..", out, sizeof out, &why) == -1);
 }
+
+TEST(extractCreatesAMissingDestinationWithItsParents) {
+    uint8_t blocks[4 * TAR_BLOCK] = {0};
+    ustar(blocks, "f", '0', 2, NULL);
+    memcpy(blocks + TAR_BLOCK, "hi", 2);
+    int fd = archive_fd(blocks, sizeof blocks);
+    char dst[512], p[1024], text[16];
+    path_join(dst, sizeof dst, harness_temp_dir(), "a/b/c");
+    struct op_error err = {0};
+    CHECK(tar_extract(fd, dst, &err) == 0);
+    close(fd);
+    path_join(p, sizeof p, dst, "f");
+    CHECK(read_text(p, text, sizeof text) == 0 && strcmp(text, "hi") == 0);
+}

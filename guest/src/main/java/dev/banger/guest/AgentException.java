@@ -57,6 +57,15 @@ public final class AgentException extends IOException {
     return reason;
   }
 
+  /**
+   * A new exception with the same reason and message, caused by {@code e}: for failures that
+   * several threads or streams report, since one instance must not be thrown twice (a
+   * try-with-resources would add it to itself as suppressed).
+   */
+  static AgentException again(AgentException e) {
+    return new AgentException(e.reason, e.getMessage(), e);
+  }
+
   /** The reason that a CLOSE code from the agent stands for. */
   static Reason fromCloseCode(int code) {
     return switch (code) {

@@ -124,7 +124,7 @@ final class ChannelInput extends InputStream {
       }
       if (buffered == 0) {
         if (failure != null) {
-          throw failure;
+          throw AgentException.again(failure);
         }
         return -1;
       }

@@ -73,7 +73,7 @@ final class ChannelOutput extends OutputStream {
         credited.await();
       }
       if (failure != null) {
-        throw failure;
+        throw AgentException.again(failure);
       }
       if (closed) {
         throw new IOException("stream 0 of channel " + channel.id() + " is closed");

@@ -121,12 +121,23 @@ final class Multiplexer implements AutoCloseable {
     }
   }
 
-  /** Sends POWER and waits for the acknowledgement. */
+  /**
+   * Sends POWER and waits for the acknowledgement. The guest going away before the acknowledgement
+   * arrives also counts: it may stop faster than its last frame travels.
+   */
   void power(int action, Duration timeout) throws AgentException, InterruptedException {
     CompletableFuture<Void> ack = new CompletableFuture<>();
     powerAck = ack;
+    String what = action == Protocol.POWER_OFF ? "power off" : "reboot";
     send(FrameType.POWER, Protocol.CONTROL_CHANNEL, HostMessages.power(action));
-    await(ack, timeout, action == Protocol.POWER_OFF ? "power off" : "reboot");
+    try {
+      await(ack, timeout, what);
+    } catch (AgentException e) {
+      if (e.reason() != AgentException.Reason.CONNECTION_LOST) {
+        throw e;
+      }
+      LOG.debug("{}: the connection ended before the acknowledgement: {}", what, e.getMessage());
+    }
   }
 
   /** Opens a channel and waits for OPENED; the agent's refusal becomes an exception. */

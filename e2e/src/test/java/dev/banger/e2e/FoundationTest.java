@@ -112,6 +112,21 @@ class FoundationTest {
   }
 
   @Test
+  void sigtermStopsTheDaemonGracefully(@TempDir Path dir) throws Exception {
+    try (Banger banger = new Banger(dir)) {
+      assertThat(banger.run("daemon", "start").exit()).isZero();
+      ProcessHandle daemon = ProcessHandle.of(banger.daemonPid()).orElseThrow();
+
+      assertThat(daemon.destroy()).isTrue();
+      daemon.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(banger.socket()).doesNotExist();
+      assertThat(Files.readString(banger.stateDir().resolve("bangerd.log")))
+          .contains("bangerd shutting down", "bangerd stopped");
+    }
+  }
+
+  @Test
   void exitCodesSeparateUsageErrorsFromFailures(@TempDir Path dir) throws Exception {
     try (Banger banger = new Banger(dir)) {
       assertThat(banger.run("vm", "ls", "--bogus").exit()).isEqualTo(2);

@@ -32,6 +32,9 @@ class VmLifecycleTest {
   @BeforeAll
   static void start() throws Exception {
     dir = Files.createTempDirectory("banger-vm-e2e");
+    // Readable by others, so the unprivileged test can register this state's image files.
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     banger = new Banger(dir).timeout(1800);
   }
 
@@ -342,6 +345,57 @@ class VmLifecycleTest {
       }
     } finally {
       http.stop(0);
+    }
+  }
+
+  @Test
+  @Order(11)
+  void anUnprivilegedUserRunsAVmWithUserModeNetworking() throws Exception {
+    Path home = Files.createTempDirectory("banger-nobody");
+    Files.setPosixFilePermissions(
+        home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    JsonNode image =
+        JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json").out());
+    JsonNode kernel =
+        JSON.readTree(banger.run("kernel", "show", "debian-cloud", "-o", "json").out());
+    List<String> asNobody =
+        List.of(
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=" + home);
+    Path cache = home.resolve("cache");
+    try (Banger user = new Banger(home, asNobody, cache).timeout(900)) {
+      Banger.Result k =
+          user.run(
+              "kernel",
+              "register",
+              "k",
+              "--kernel",
+              kernel.path("vmlinux").asString(),
+              "--initrd",
+              kernel.path("initrd").asString());
+      org.junit.jupiter.api.Assumptions.assumeTrue(
+          !k.err().contains("Permission denied"),
+          "the state directory is not readable by an unprivileged user: " + k.err());
+      assertThat(k.exit()).as(k.err()).isZero();
+      Banger.Result img =
+          user.run(
+              "image",
+              "register",
+              "deb",
+              "--rootfs",
+              image.path("rootfs").asString(),
+              "--kernel",
+              "k");
+      assertThat(img.exit()).as(img.err()).isZero();
+
+      Banger.Result pull = user.run("image", "pull", "debian-bookworm");
+      assertThat(pull.exit()).isEqualTo(1);
+      assertThat(pull.err()).contains("needs root");
+
+      Banger.Result run =
+          user.run("vm", "run", "--rm", "deb", "--", "sh", "-c", "ip -4 -o addr show eth0; id -u");
+      assertThat(run.exit()).as(run.err()).isZero();
+      assertThat(run.out()).contains("10.0.2.15/24").endsWith("0\n");
+      assertThat(JSON.readTree(user.run("vm", "ls", "-o", "json").out())).isEmpty();
     }
   }
 

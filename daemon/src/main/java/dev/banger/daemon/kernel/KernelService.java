@@ -193,7 +193,10 @@ public final class KernelService {
     if (Files.exists(modulesTar) && !Files.exists(staged.modules())) {
       // scripts/publish-kernel.sh ships the modules as one tar inside the bundle.
       new dev.banger.archive.SafeExtractor(dev.banger.archive.ExtractionLimits.DEFAULT)
-          .extract(modulesTar, staged.modules(), dev.banger.archive.EntryVerifier.ACCEPT_ALL,
+          .extract(
+              modulesTar,
+              staged.modules(),
+              dev.banger.archive.EntryVerifier.ACCEPT_ALL,
               ctx.cancellation());
       Files.delete(modulesTar);
     }

@@ -33,11 +33,7 @@ class BundleTest {
 
   private static final BundleMetadata IMAGE =
       new BundleMetadata(
-          "debian-bookworm",
-          BundleKind.IMAGE,
-          "2026-12-03",
-          "x86_64",
-          Optional.of("debian-cloud"));
+          "debian-bookworm", BundleKind.IMAGE, "2026-12-03", "x86_64", Optional.of("debian-cloud"));
   private static final Instant MTIME = Instant.parse("2025-01-02T03:04:05Z");
 
   @TempDir Path temp;

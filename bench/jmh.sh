@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the JMH benchmarks of the bench module and prints their figures.
+# Usage: bench/jmh.sh [JMH options, e.g. -f 1 -wi 2 -i 3 FrameReader]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+cd "$root"
+mvn -B -q install -DskipTests -pl bench -am
+cp=$(mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+  -cp "bench/target/classes:$cp" org.openjdk.jmh.Main "${@:--f 1 -wi 2 -i 3}"

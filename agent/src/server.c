@@ -766,14 +766,11 @@ static void on_unusable_header(struct conn *c, const struct frame *f, enum parse
     } else {
         snprintf(why, sizeof why, "protocol version %u is not supported", f->version);
     }
-    struct channel *ch = f->channel ? find_channel(c, f->channel) : NULL;
-    if (ch != NULL) {
-        protocol_error(ch, why);
-        return;
-    }
+    uint16_t code = st == PARSE_OVERSIZE ? CLOSE_PROTOCOL : CLOSE_UNSUPPORTED;
     log_limited(LOG_WARN, "%s: frame for channel %u refused: %s", c->transport, f->channel, why);
-    send_close_id(c, f->channel,
-                  st == PARSE_OVERSIZE ? CLOSE_PROTOCOL : CLOSE_UNSUPPORTED, why);
+    send_close_id(c, f->channel, code, why);
+    struct channel *ch = f->channel ? find_channel(c, f->channel) : NULL;
+    if (ch != NULL) channel_abort(ch, SIGKILL);
 }
 
 static void conn_parse(struct server *s, struct conn *c) {

@@ -1,6 +1,6 @@
 package dev.banger.guest.wire;
 
-/** Fixed numbers of protocol version 1; see {@code docs/agent-protocol.md}. Not instantiable. */
+/** Fixed numbers of protocol version 1, see {@code docs/agent-protocol.md}; constants only. */
 public final class Protocol {
   /** First byte of every frame. */
   public static final int MAGIC0 = 0x42;

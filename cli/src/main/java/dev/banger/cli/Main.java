@@ -4,6 +4,7 @@ import dev.banger.cli.client.DaemonException;
 import dev.banger.cli.command.RootCommand;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -24,7 +25,7 @@ public final class Main {
 
   /** Runs the CLI with explicit streams and returns its exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    boolean whole = args.length > 0 && "completion".equals(args[0]);
+    boolean whole = args.length > 0 && List.of("completion", "help").contains(args[0]);
     CommandLine cli =
         configure(whole ? RootCommand.TREE.buildAll() : RootCommand.TREE.build(args), out, err);
     return cli.execute(args);

@@ -14,8 +14,7 @@ import picocli.CommandLine.Spec;
     name = "banger",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.ClientVersion.class,
-    description = "docker run for microVMs: pull, boot and use real Linux VMs.",
-    subcommands = CommandLine.HelpCommand.class)
+    description = "docker run for microVMs: pull, boot and use real Linux VMs.")
 public final class RootCommand implements Runnable {
   /** Every command below {@code banger}, registered lazily (see {@link CommandTree}). */
   public static final CommandTree TREE =
@@ -72,7 +71,8 @@ public final class RootCommand implements Runnable {
               CommandTree.leaf(OpCommand.Show.class, OpCommand.Show::new),
               CommandTree.leaf(OpCommand.Watch.class, OpCommand.Watch::new),
               CommandTree.leaf(OpCommand.Cancel.class, OpCommand.Cancel::new)),
-          CommandTree.leaf(CompletionCommand.class, CompletionCommand::new));
+          CommandTree.leaf(CompletionCommand.class, CompletionCommand::new),
+          CommandTree.leaf(CommandLine.HelpCommand.class, CommandLine.HelpCommand::new));
 
   @Spec CommandSpec spec;
 

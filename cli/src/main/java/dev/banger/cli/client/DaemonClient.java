@@ -1,6 +1,7 @@
 package dev.banger.cli.client;
 
 import dev.banger.api.Locations;
+import dev.banger.cli.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,9 +10,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Talks HTTP/1.1 to the daemon over its Unix socket with the JDK's own {@link SocketChannel}: one
@@ -20,9 +18,6 @@ import tools.jackson.databind.json.JsonMapper;
  * daemon on first use through {@link DaemonLauncher}. Not thread-safe.
  */
 public final class DaemonClient {
-  /** The JSON mapper of the CLI. */
-  public static final ObjectMapper JSON = JsonMapper.builder().build();
-
   private final Locations locations;
   private final DaemonLauncher launcher;
 
@@ -38,17 +33,17 @@ public final class DaemonClient {
   }
 
   /** GETs {@code path} and parses the JSON answer. */
-  public JsonNode get(String path) {
+  public Json get(String path) {
     return json(send("GET", path, null));
   }
 
   /** POSTs {@code body} (any value Jackson can write, or null) and parses the answer. */
-  public JsonNode post(String path, Object body) {
+  public Json post(String path, Object body) {
     return json(send("POST", path, body));
   }
 
   /** DELETEs {@code path} and parses the answer. */
-  public JsonNode delete(String path) {
+  public Json delete(String path) {
     return json(send("DELETE", path, null));
   }
 
@@ -56,7 +51,7 @@ public final class DaemonClient {
   public HttpResponse send(String method, String path, Object body) {
     SocketChannel channel = connect();
     try {
-      byte[] payload = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
+      byte[] payload = body == null ? new byte[0] : Json.bytes(body);
       String head =
           method
               + " "
@@ -148,10 +143,10 @@ public final class DaemonClient {
     }
   }
 
-  private static JsonNode json(HttpResponse response) {
+  private static Json json(HttpResponse response) {
     try (InputStream body = response.body()) {
       byte[] bytes = body.readAllBytes();
-      return bytes.length == 0 ? JSON.nullNode() : JSON.readTree(bytes);
+      return bytes.length == 0 ? Json.MISSING : Json.parse(bytes);
     } catch (IOException e) {
       throw new DaemonException(
           "UNREACHABLE", "reading the daemon's answer failed: " + e.getMessage(), e);
@@ -161,10 +156,10 @@ public final class DaemonClient {
   private static DaemonException error(HttpResponse response) throws IOException {
     String text = response.bodyText();
     try {
-      JsonNode node = JSON.readTree(text);
+      Json node = Json.parse(text);
       return new DaemonException(
           node.path("code").asString("INTERNAL"), node.path("message").asString(text));
-    } catch (tools.jackson.core.JacksonException e) {
+    } catch (IllegalArgumentException e) {
       return new DaemonException("INTERNAL", "daemon answered " + response.status() + ": " + text);
     }
   }

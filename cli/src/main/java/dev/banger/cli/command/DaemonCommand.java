@@ -3,6 +3,7 @@ package dev.banger.cli.command;
 import dev.banger.api.Routes;
 import dev.banger.cli.CliException;
 import dev.banger.cli.client.DaemonClient;
+import dev.banger.cli.json.Json;
 import dev.banger.cli.output.Table;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,7 +17,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.JsonNode;
 
 /** {@code banger daemon start|stop|status|logs}. */
 @Command(
@@ -39,7 +39,7 @@ public final class DaemonCommand implements Runnable {
     public void run() {
       DaemonClient client = RootCommand.of(spec).client();
       boolean wasRunning = client.canConnect();
-      JsonNode status = client.get(Routes.DAEMON);
+      Json status = client.get(Routes.DAEMON);
       RootCommand.out(spec)
           .printf(
               "bangerd %s (pid %d)%n",

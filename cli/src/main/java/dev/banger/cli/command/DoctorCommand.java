@@ -2,13 +2,13 @@ package dev.banger.cli.command;
 
 import dev.banger.api.Routes;
 import dev.banger.cli.CliException;
+import dev.banger.cli.json.Json;
 import dev.banger.cli.output.JsonPrinter;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.JsonNode;
 
 /** {@code banger doctor}: host readiness, one line per check, non-zero on a failed check. */
 @Command(name = "doctor", description = "Check that this host can run banger VMs.")
@@ -20,12 +20,12 @@ public final class DoctorCommand implements Runnable {
 
   @Override
   public void run() {
-    JsonNode report = RootCommand.of(spec).client().get(Routes.DOCTOR);
+    Json report = RootCommand.of(spec).client().get(Routes.DOCTOR);
     PrintWriter out = RootCommand.out(spec);
     if (json) {
       out.println(JsonPrinter.print(report));
     } else {
-      for (JsonNode c : report.path("checks")) {
+      for (Json c : report.path("checks")) {
         String status = c.path("status").asString();
         out.printf(
             "%-5s %-14s %s%n",
@@ -44,7 +44,7 @@ public final class DoctorCommand implements Runnable {
     }
     out.flush();
     boolean failed = false;
-    for (JsonNode c : report.path("checks")) {
+    for (Json c : report.path("checks")) {
       failed |= c.path("required").asBoolean() && "fail".equals(c.path("status").asString());
     }
     if (failed) {

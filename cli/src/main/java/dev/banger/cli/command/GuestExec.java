@@ -4,6 +4,7 @@ import dev.banger.api.ExecMessage;
 import dev.banger.cli.CliException;
 import dev.banger.cli.client.DaemonClient;
 import dev.banger.cli.client.ExecStream;
+import dev.banger.cli.json.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Runs a command in a VM through the daemon's exec stream: stdin (when attached) goes in, stdout
@@ -38,7 +38,7 @@ final class GuestExec {
     try (ExecStream stream = client.duplex(VmCommand.path(vm) + "/exec")) {
       List<Integer> size = terminal == null ? null : terminal.size();
       stream.send(
-          DaemonClient.JSON.writeValueAsBytes(
+          Json.bytes(
               new ExecMessage(
                   argv, env, cwd, user, size, null, null, null, null, null, null, null)));
       Thread input =
@@ -71,15 +71,15 @@ final class GuestExec {
     PrintStream err = System.err;
     BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
     for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-      JsonNode m = DaemonClient.JSON.readTree(line);
+      Json m = Json.parse(line);
       if (m.hasNonNull("stdout")) {
-        out.write(Base64.getDecoder().decode(m.get("stdout").asString()));
+        out.write(Base64.getDecoder().decode(m.path("stdout").asString()));
         out.flush();
       } else if (m.hasNonNull("stderr")) {
-        err.write(Base64.getDecoder().decode(m.get("stderr").asString()));
+        err.write(Base64.getDecoder().decode(m.path("stderr").asString()));
         err.flush();
       } else if (m.hasNonNull("exit")) {
-        return m.get("exit").asInt();
+        return m.path("exit").asInt();
       } else if (m.hasNonNull("code")) {
         throw new CliException(m.path("message").asString());
       }
@@ -94,13 +94,13 @@ final class GuestExec {
         byte[] buf = new byte[16384];
         for (int n = in.read(buf); n > 0; n = in.read(buf)) {
           stream.send(
-              DaemonClient.JSON.writeValueAsBytes(
+              Json.bytes(
                   ExecMessage.input(
                       Base64.getEncoder().encodeToString(java.util.Arrays.copyOf(buf, n)))));
         }
       }
       stream.send(
-          DaemonClient.JSON.writeValueAsBytes(
+          Json.bytes(
               new ExecMessage(
                   null, null, null, null, null, null, true, null, null, null, null, null)));
     } catch (IOException e) {
@@ -125,7 +125,7 @@ final class GuestExec {
 
   static void send(ExecStream stream, ExecMessage m) {
     try {
-      stream.send(DaemonClient.JSON.writeValueAsBytes(m));
+      stream.send(Json.bytes(m));
     } catch (IOException e) {
       // The stream is gone; the reader reports how the command ended.
     }

@@ -3,6 +3,7 @@ package dev.banger.cli.command;
 import dev.banger.api.PullRequest;
 import dev.banger.api.RegisterImageRequest;
 import dev.banger.cli.client.DaemonClient;
+import dev.banger.cli.json.Json;
 import dev.banger.cli.output.Table;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.JsonNode;
 
 /** {@code banger image ...}: pull, list, show, remove, register and promote images. */
 @Command(name = "image", description = "Pull, list and manage images.")
@@ -38,8 +38,8 @@ public final class ImageCommand implements Runnable {
   /** Pulls through an operation, showing its progress, and prints its final message. */
   static void pull(CommandSpec spec, String collection, String name) {
     DaemonClient client = RootCommand.of(spec).client();
-    JsonNode op = client.post(collection + "/pull", new PullRequest(name));
-    JsonNode end = OpCommand.follow(client, op.path("id").asString(), spec.commandLine().getErr());
+    Json op = client.post(collection + "/pull", new PullRequest(name));
+    Json end = OpCommand.follow(client, op.path("id").asString(), spec.commandLine().getErr());
     RootCommand.out(spec).println(end.path("message").asString());
   }
 
@@ -68,9 +68,9 @@ public final class ImageCommand implements Runnable {
       output.print(RootCommand.out(spec), RootCommand.of(spec).client().get(PATH), Ls::render);
     }
 
-    static String render(JsonNode images) {
+    static String render(Json images) {
       Table t = new Table("NAME", "KERNEL", "MANAGED", "SIZE", "VERSION", "USED BY", "SOURCE");
-      for (JsonNode i : images) {
+      for (Json i : images) {
         t.row(
             i.path("name").asString(),
             i.path("kernel").asString(),
@@ -151,7 +151,7 @@ public final class ImageCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode image =
+      Json image =
           RootCommand.of(spec)
               .client()
               .post(
@@ -185,10 +185,9 @@ public final class ImageCommand implements Runnable {
     @Override
     public void run() {
       DaemonClient client = RootCommand.of(spec).client();
-      JsonNode op =
+      Json op =
           client.post(path(name) + "/export", new dev.banger.api.ExportRequest(absolute(output)));
-      JsonNode end =
-          OpCommand.follow(client, op.path("id").asString(), spec.commandLine().getErr());
+      Json end = OpCommand.follow(client, op.path("id").asString(), spec.commandLine().getErr());
       RootCommand.out(spec).println(end.path("message").asString());
     }
   }
@@ -203,7 +202,7 @@ public final class ImageCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode image = RootCommand.of(spec).client().post(path(name) + "/promote", null);
+      Json image = RootCommand.of(spec).client().post(path(name) + "/promote", null);
       RootCommand.out(spec)
           .println("promoted image " + name + " into " + image.path("rootfs").asString());
     }

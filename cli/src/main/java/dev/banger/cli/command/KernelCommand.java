@@ -1,6 +1,7 @@
 package dev.banger.cli.command;
 
 import dev.banger.api.RegisterKernelRequest;
+import dev.banger.cli.json.Json;
 import dev.banger.cli.output.Table;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.JsonNode;
 
 /** {@code banger kernel ...}: pull, list, show, remove and register kernels. */
 @Command(name = "kernel", description = "Pull, list and manage kernels.")
@@ -53,9 +53,9 @@ public final class KernelCommand implements Runnable {
       output.print(RootCommand.out(spec), RootCommand.of(spec).client().get(PATH), Ls::render);
     }
 
-    static String render(JsonNode kernels) {
+    static String render(Json kernels) {
       Table t = new Table("NAME", "RELEASE", "MANAGED", "PVH", "SOURCE");
-      for (JsonNode k : kernels) {
+      for (Json k : kernels) {
         t.row(
             k.path("name").asString(),
             k.path("release").asString(),
@@ -125,7 +125,7 @@ public final class KernelCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode k =
+      Json k =
           RootCommand.of(spec)
               .client()
               .post(

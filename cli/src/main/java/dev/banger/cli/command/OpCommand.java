@@ -3,6 +3,7 @@ package dev.banger.cli.command;
 import dev.banger.cli.CliException;
 import dev.banger.cli.client.DaemonClient;
 import dev.banger.cli.client.HttpResponse;
+import dev.banger.cli.json.Json;
 import dev.banger.cli.output.OperationProgress;
 import dev.banger.cli.output.Table;
 import java.io.BufferedReader;
@@ -15,7 +16,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.JsonNode;
 
 /** {@code banger op ls|show|watch|cancel}: the daemon's long-running operations. */
 @Command(name = "op", description = "List, watch and cancel long operations (pulls, builds).")
@@ -33,15 +33,15 @@ public final class OpCommand implements Runnable {
    * Follows operation {@code id} until it ends, drawing its progress on stderr; returns the final
    * state, or throws when it did not succeed.
    */
-  static JsonNode follow(DaemonClient client, String id, PrintWriter err) {
+  static Json follow(DaemonClient client, String id, PrintWriter err) {
     OperationProgress progress = new OperationProgress(err, OperationProgress.stderrIsTerminal());
-    JsonNode last = null;
+    Json last = null;
     HttpResponse response = client.send("GET", PATH + "/" + id + "/watch", null);
     try (BufferedReader lines =
         new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         if (!line.isBlank()) {
-          last = DaemonClient.JSON.readTree(line);
+          last = Json.parse(line);
           progress.show(last);
         }
       }
@@ -74,9 +74,9 @@ public final class OpCommand implements Runnable {
     return last;
   }
 
-  static String table(JsonNode ops) {
+  static String table(Json ops) {
     Table t = new Table("ID", "KIND", "TARGET", "STATE", "PHASE", "UPDATED", "MESSAGE");
-    for (JsonNode op : ops) {
+    for (Json op : ops) {
       t.row(
           op.path("id").asString(),
           op.path("kind").asString(),
@@ -113,7 +113,7 @@ public final class OpCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode op = RootCommand.of(spec).client().get(PATH + "/" + id);
+      Json op = RootCommand.of(spec).client().get(PATH + "/" + id);
       output.print(RootCommand.out(spec), op, n -> VmCommand.Show.render(n));
     }
   }
@@ -128,7 +128,7 @@ public final class OpCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode end = follow(RootCommand.of(spec).client(), id, spec.commandLine().getErr());
+      Json end = follow(RootCommand.of(spec).client(), id, spec.commandLine().getErr());
       RootCommand.out(spec).println(end.path("message").asString());
     }
   }

@@ -1,10 +1,10 @@
 package dev.banger.cli.command;
 
+import dev.banger.cli.json.Json;
 import dev.banger.cli.output.JsonPrinter;
 import java.io.PrintWriter;
 import java.util.function.Function;
 import picocli.CommandLine.Option;
-import tools.jackson.databind.JsonNode;
 
 /** The {@code -o table|json} option shared by every list and show command. */
 public final class OutputOption {
@@ -23,7 +23,7 @@ public final class OutputOption {
   Format format = Format.table;
 
   /** Prints {@code node} as JSON, or as the table {@code render} makes of it. */
-  void print(PrintWriter out, JsonNode node, Function<JsonNode, String> render) {
+  void print(PrintWriter out, Json node, Function<Json, String> render) {
     if (format == Format.json) {
       out.println(JsonPrinter.print(node));
     } else {

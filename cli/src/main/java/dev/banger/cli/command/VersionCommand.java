@@ -2,14 +2,15 @@ package dev.banger.cli.command;
 
 import dev.banger.api.ApiVersion;
 import dev.banger.cli.client.DaemonException;
+import dev.banger.cli.json.Json;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 
 /** {@code banger version}: the client's and the daemon's versions. */
 @Command(name = "version", description = "Show the client and daemon versions.")
@@ -22,22 +23,25 @@ public final class VersionCommand implements Runnable {
 
   @Override
   public void run() {
-    ObjectNode node = dev.banger.cli.client.DaemonClient.JSON.createObjectNode();
-    ObjectNode client = node.putObject("client");
-    client.put("program", "banger");
-    client.put("version", VERSION);
-    client.put("apiVersion", ApiVersion.PREFIX.substring(1));
-    client.put("java", Runtime.version().toString());
+    Map<String, Json> node = new LinkedHashMap<>();
+    node.put(
+        "client",
+        Json.object(
+            Map.of(
+                "program", Json.string("banger"),
+                "version", Json.string(VERSION),
+                "apiVersion", Json.string(ApiVersion.PREFIX.substring(1)),
+                "java", Json.string(Runtime.version().toString()))));
     try {
-      node.set("daemon", RootCommand.of(spec).client().get(dev.banger.api.Routes.VERSION));
+      node.put("daemon", RootCommand.of(spec).client().get(dev.banger.api.Routes.VERSION));
     } catch (DaemonException e) {
-      node.put("daemonError", e.getMessage());
+      node.put("daemonError", Json.string(e.getMessage()));
     }
     PrintWriter out = RootCommand.out(spec);
-    output.print(out, node, VersionCommand::render);
+    output.print(out, Json.object(node), VersionCommand::render);
   }
 
-  private static String render(JsonNode n) {
+  private static String render(Json n) {
     String daemon =
         n.has("daemon")
             ? n.path("daemon").path("version").asString()

@@ -8,6 +8,7 @@ import dev.banger.cli.CliException;
 import dev.banger.cli.client.DaemonClient;
 import dev.banger.cli.client.DaemonException;
 import dev.banger.cli.client.HttpResponse;
+import dev.banger.cli.json.Json;
 import dev.banger.cli.output.Table;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +25,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import tools.jackson.databind.JsonNode;
 
 /** {@code banger vm ...}: VM lifecycle commands. */
 @Command(name = "vm", description = "Create, run and manage VMs.")
@@ -48,13 +48,13 @@ public final class VmCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode vms = RootCommand.of(spec).client().get(Routes.VMS);
+      Json vms = RootCommand.of(spec).client().get(Routes.VMS);
       output.print(RootCommand.out(spec), vms, Ls::render);
     }
 
-    static String render(JsonNode vms) {
+    static String render(Json vms) {
       Table t = new Table("NAME", "STATE", "IMAGE", "VMM", "CPUS", "MEMORY", "IP", "ID");
-      for (JsonNode vm : vms) {
+      for (Json vm : vms) {
         String state = vm.path("state").asString();
         t.row(
             vm.path("name").asString(),
@@ -81,18 +81,18 @@ public final class VmCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode node = RootCommand.of(spec).client().get(path(vm));
+      Json node = RootCommand.of(spec).client().get(path(vm));
       output.print(RootCommand.out(spec), node, Show::render);
     }
 
-    static String render(JsonNode vm) {
+    static String render(Json vm) {
       StringBuilder out = new StringBuilder();
       for (var e : vm.properties()) {
         out.append(
             String.format(
                 "%-14s %s%n",
                 e.getKey() + ":",
-                e.getValue().isValueNode() ? e.getValue().asString() : e.getValue().toString()));
+                e.getValue().isValue() ? e.getValue().asString() : e.getValue().toString()));
       }
       return out.toString();
     }
@@ -152,14 +152,14 @@ public final class VmCommand implements Runnable {
         }
       }
     }
-    JsonNode op = client.post(ImageCommand.PATH + "/pull", new PullRequest(image));
+    Json op = client.post(ImageCommand.PATH + "/pull", new PullRequest(image));
     if (!"succeeded".equals(op.path("state").asString())) {
       OpCommand.follow(client, op.path("id").asString(), spec.commandLine().getErr());
     }
   }
 
   /** Waits for a started VM to be ready. */
-  static JsonNode awaitReady(CommandSpec spec, String vm) {
+  static Json awaitReady(CommandSpec spec, String vm) {
     return RootCommand.of(spec).client().post(path(vm) + "/wait?timeout=600", null);
   }
 
@@ -176,7 +176,7 @@ public final class VmCommand implements Runnable {
     @Override
     public void run() {
       ensureImage(spec, image);
-      JsonNode vm = RootCommand.of(spec).client().post(Routes.VMS, options.request(image, false));
+      Json vm = RootCommand.of(spec).client().post(Routes.VMS, options.request(image, false));
       output.print(RootCommand.out(spec), vm, n -> n.path("name").asString() + "\n");
     }
   }
@@ -194,7 +194,7 @@ public final class VmCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode started = RootCommand.of(spec).client().post(path(vm) + "/start", null);
+      Json started = RootCommand.of(spec).client().post(path(vm) + "/start", null);
       if (!noWait) {
         started = awaitReady(spec, vm);
       }
@@ -218,7 +218,7 @@ public final class VmCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode v = RootCommand.of(spec).client().post(path(vm) + "/stop?timeout=" + timeout, null);
+      Json v = RootCommand.of(spec).client().post(path(vm) + "/stop?timeout=" + timeout, null);
       RootCommand.out(spec).println(v.path("name").asString() + " " + v.path("state").asString());
     }
   }
@@ -234,7 +234,7 @@ public final class VmCommand implements Runnable {
     @Override
     public void run() {
       RootCommand.of(spec).client().post(path(vm) + "/restart", null);
-      JsonNode v = awaitReady(spec, vm);
+      Json v = awaitReady(spec, vm);
       RootCommand.out(spec).println(v.path("name").asString() + " " + v.path("state").asString());
     }
   }
@@ -249,7 +249,7 @@ public final class VmCommand implements Runnable {
 
     @Override
     public void run() {
-      JsonNode v = RootCommand.of(spec).client().post(path(vm) + "/kill", null);
+      Json v = RootCommand.of(spec).client().post(path(vm) + "/kill", null);
       RootCommand.out(spec).println(v.path("name").asString() + " " + v.path("state").asString());
     }
   }
@@ -386,7 +386,7 @@ public final class VmCommand implements Runnable {
       String host = Path.of(toGuest ? source : destination).toAbsolutePath().toString();
       String vm = guest.substring(0, guest.indexOf(':'));
       String guestPath = guest.substring(guest.indexOf(':') + 1);
-      JsonNode r =
+      Json r =
           RootCommand.of(spec)
               .client()
               .post(path(vm) + "/cp", new CopyRequest(toGuest, host, guestPath));
@@ -424,7 +424,7 @@ public final class VmCommand implements Runnable {
   }
 
   static int ssh(CommandSpec spec, String vm, List<String> command) {
-    JsonNode e = RootCommand.of(spec).client().get(path(vm) + "/ssh");
+    Json e = RootCommand.of(spec).client().get(path(vm) + "/ssh");
     List<String> argv =
         new ArrayList<>(
             List.of(
@@ -504,7 +504,7 @@ public final class VmCommand implements Runnable {
 
       ensureImage(spec, image);
       DaemonClient client = RootCommand.of(spec).client();
-      JsonNode vm = client.post(Routes.VMS, options.request(image, true));
+      Json vm = client.post(Routes.VMS, options.request(image, true));
       String name = vm.path("name").asString();
       int status;
       try {

@@ -1,8 +1,8 @@
 package dev.banger.cli.output;
 
+import dev.banger.cli.json.Json;
 import java.io.PrintWriter;
 import java.util.Locale;
-import tools.jackson.databind.JsonNode;
 
 /**
  * Shows an operation's progress on stderr while the CLI waits for it: a bar redrawn in place on a
@@ -34,7 +34,7 @@ public final class OperationProgress {
   }
 
   /** Shows one state of the operation. */
-  public void show(JsonNode op) {
+  public void show(Json op) {
     String phase = op.path("phase").asString();
     long done = op.path("done").asLong();
     long total = op.path("total").asLong();

@@ -2,14 +2,13 @@ package dev.banger.cli.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.banger.cli.client.DaemonClient;
+import dev.banger.cli.json.Json;
 import dev.banger.cli.output.JsonPrinter;
 import dev.banger.cli.output.Table;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.JsonNode;
 
 /** Table and JSON output compared with golden files in src/test/resources/golden. */
 class OutputGoldenTest {
@@ -19,8 +18,8 @@ class OutputGoldenTest {
     }
   }
 
-  private static JsonNode vms() throws IOException {
-    return DaemonClient.JSON.readTree(golden("vms.input.json"));
+  private static Json vms() throws IOException {
+    return Json.parse(golden("vms.input.json"));
   }
 
   @Test
@@ -37,8 +36,8 @@ class OutputGoldenTest {
 
   @Test
   void emptyListsAndObjectsPrintCompactly() {
-    assertThat(JsonPrinter.print(DaemonClient.JSON.createArrayNode())).isEqualTo("[]");
-    assertThat(JsonPrinter.print(DaemonClient.JSON.createObjectNode())).isEqualTo("{}");
+    assertThat(JsonPrinter.print(Json.parse("[]"))).isEqualTo("[]");
+    assertThat(JsonPrinter.print(Json.parse("{ }"))).isEqualTo("{}");
   }
 
   @Test

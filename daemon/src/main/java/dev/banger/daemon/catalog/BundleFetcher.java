@@ -20,6 +20,9 @@ import java.nio.file.Path;
  * Thread-safe (stateless but for its cache directory).
  */
 public final class BundleFetcher {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(BundleFetcher.class);
+
   private final Path cacheDir;
 
   /** A fetcher caching downloaded bundles in {@code cacheDir}. */
@@ -40,6 +43,39 @@ public final class BundleFetcher {
     /** True when the bundle was unreachable, false when it was reached but wrong. */
     public boolean fallBack() {
       return fallBack;
+    }
+  }
+
+  /** A bundle extracted into its staging directory. */
+  public record Staged(BundleManifest manifest, Path directory) {}
+
+  /**
+   * Fetches the bundle of {@code entry}, when it has one, into a new staging directory under {@code
+   * parent}. Empty when the entry has no bundle, or when its bundle is unreachable and {@code
+   * recipeFallback} allows building from the recipe instead; a bundle that was reached but is wrong
+   * is always an error. The staging directory is recorded as a partial file.
+   */
+  public java.util.Optional<Staged> fetchOrFallBack(
+      CatalogEntry entry, Path parent, boolean recipeFallback, OperationContext ctx)
+      throws IOException {
+    if (entry.bundle().isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    Files.createDirectories(parent);
+    Path staging = parent.resolve("." + entry.name() + ".pulling-" + java.util.UUID.randomUUID());
+    ctx.partial(staging);
+    try {
+      return java.util.Optional.of(new Staged(fetch(entry.bundle().get(), staging, ctx), staging));
+    } catch (Unavailable e) {
+      dev.banger.archive.FileTrees.deleteTree(staging);
+      if (!e.fallBack() || !recipeFallback) {
+        throw e;
+      }
+      LOG.warn(
+          "the bundle of {} is unreachable ({}); building it from its recipe",
+          entry.name(),
+          e.getMessage());
+      return java.util.Optional.empty();
     }
   }
 

@@ -118,25 +118,11 @@ public final class ImageService {
   }
 
   private String build(CatalogEntry entry, OperationContext ctx) throws Exception {
-    if (entry.bundle().isPresent()) {
-      Files.createDirectories(imagesDir);
-      Path staging = imagesDir.resolve("." + entry.name() + ".pulling-" + UUID.randomUUID());
-      ctx.partial(staging);
-      try {
-        BundleManifest manifest =
-            new BundleFetcher(cacheDir.resolve("bundles"))
-                .fetch(entry.bundle().get(), staging, ctx);
-        return registerBundle(entry, manifest, staging, ctx);
-      } catch (BundleFetcher.Unavailable e) {
-        FileTrees.deleteTree(staging);
-        if (!e.fallBack() || entry.goldenRecipe().isEmpty()) {
-          throw e;
-        }
-        LOG.warn(
-            "bundle of image {} unreachable ({}); building from its recipe",
-            entry.name(),
-            e.getMessage());
-      }
+    var staged =
+        new BundleFetcher(cacheDir.resolve("bundles"))
+            .fetchOrFallBack(entry, imagesDir, entry.goldenRecipe().isPresent(), ctx);
+    if (staged.isPresent()) {
+      return registerBundle(entry, staged.get().manifest(), staged.get().directory(), ctx);
     }
     String kernelName =
         entry

@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,25 +107,11 @@ public final class KernelService {
   }
 
   private String build(CatalogEntry entry, OperationContext ctx) throws Exception {
-    if (entry.bundle().isPresent()) {
-      Files.createDirectories(kernelsDir);
-      Path staging = kernelsDir.resolve("." + entry.name() + ".pulling-" + UUID.randomUUID());
-      ctx.partial(staging);
-      try {
-        BundleManifest manifest =
-            new BundleFetcher(cacheDir.resolve("bundles"))
-                .fetch(entry.bundle().get(), staging, ctx);
-        return registerBundle(entry, manifest, staging, ctx);
-      } catch (BundleFetcher.Unavailable e) {
-        FileTrees.deleteTree(staging);
-        if (!e.fallBack() || entry.debianPackage().isEmpty()) {
-          throw e;
-        }
-        LOG.warn(
-            "bundle of kernel {} unreachable ({}); building from its recipe",
-            entry.name(),
-            e.getMessage());
-      }
+    var staged =
+        new BundleFetcher(cacheDir.resolve("bundles"))
+            .fetchOrFallBack(entry, kernelsDir, entry.debianPackage().isPresent(), ctx);
+    if (staged.isPresent()) {
+      return registerBundle(entry, staged.get().manifest(), staged.get().directory(), ctx);
     }
     String pkg =
         entry

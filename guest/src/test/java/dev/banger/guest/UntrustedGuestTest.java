@@ -42,11 +42,16 @@ class UntrustedGuestTest {
                 });
         AgentClient client = AgentClient.connect(fake.transport())) {
       try (ExecSession s = client.exec(ExecRequest.of("anything"))) {
-        assertThatThrownBy(() -> s.stdout().transferTo(OutputStream.nullOutputStream()))
+        // Nothing reads stdout, so nothing is granted back: the sixth frame is beyond the window.
+        assertThatThrownBy(s::waitFor)
             .isInstanceOfSatisfying(
                 AgentException.class,
                 e -> assertThat(e.reason()).isEqualTo(AgentException.Reason.PROTOCOL))
             .hasMessageContaining("window");
+        assertThatThrownBy(() -> s.stdout().transferTo(OutputStream.nullOutputStream()))
+            .isInstanceOfSatisfying(
+                AgentException.class,
+                e -> assertThat(e.reason()).isEqualTo(AgentException.Reason.PROTOCOL));
       }
       assertThat(client.ping()).isPositive();
       assertThat(fake.closesFromClient()).anyMatch(c -> c.code() == 1);

@@ -37,6 +37,7 @@ public final class AgentClient implements AutoCloseable {
   private static final int CAPTURE_LIMIT = 16 << 20;
   private static final long FIRST_BACKOFF_MILLIS = 50;
   private static final long MAX_BACKOFF_MILLIS = 500;
+  private static final Duration MIN_HANDSHAKE = Duration.ofSeconds(1);
 
   private final AgentTransport transport;
   private final AgentClientOptions options;
@@ -274,8 +275,13 @@ public final class AgentClient implements AutoCloseable {
 
   private static Session attempt(AgentTransport transport, long deadline, Duration request)
       throws IOException, InterruptedException {
-    Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 1_000_000));
-    TransportConnection conn = transport.open(left.compareTo(request) < 0 ? left : request);
+    // A handshake gets at least a moment even on the last attempt, so that its own answer
+    // (such as "nothing listens on that port") rather than a timeout is what gets reported.
+    Duration left = Duration.ofNanos(Math.max(deadline - System.nanoTime(), 0));
+    Duration floor = request.compareTo(MIN_HANDSHAKE) < 0 ? request : MIN_HANDSHAKE;
+    TransportConnection conn =
+        transport.open(
+            left.compareTo(floor) < 0 ? floor : left.compareTo(request) < 0 ? left : request);
     Multiplexer mux = new Multiplexer(conn);
     try {
       AgentMessages.HelloReply r =

@@ -321,18 +321,21 @@ final class Multiplexer implements AutoCloseable {
     }
   }
 
-  /** The agent refused a control request; it does not say which, so fail every one pending. */
+  /**
+   * CLOSE on the control channel: the agent refused a control request. Of what the host sends, only
+   * POWER can be refused (HELLO and PING are always well-formed), so the pending POWER request gets
+   * the refusal; anything else is logged.
+   */
   private void controlRefused(AgentMessages.Close c) {
     AgentException e =
         new AgentException(
             AgentException.fromCloseCode(c.code()),
             "the agent over " + description() + " refused a request: " + c.message());
     CompletableFuture<Void> waiting = powerAck;
-    if (waiting != null) {
-      waiting.completeExceptionally(e);
+    if (waiting != null && waiting.completeExceptionally(e)) {
+      return;
     }
-    hellos.values().forEach(h -> h.completeExceptionally(e));
-    pings.values().forEach(p -> p.completeExceptionally(e));
+    guestLog.warn("the agent refused a control frame: {}", c.message());
   }
 
   private void refused(FrameReader.Refusal r) {

@@ -2,7 +2,6 @@ package dev.banger.guest.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -19,8 +18,28 @@ class ProtocolVectorsTest {
     return Vector.all().stream();
   }
 
+  /** Fields the host's OPEN encoder writes; vectors with others test the agent's decoder. */
+  private static final Set<FieldTag> OPEN_FIELDS =
+      EnumSet.of(
+          FieldTag.KIND,
+          FieldTag.ARG,
+          FieldTag.ENV,
+          FieldTag.CWD,
+          FieldTag.USER,
+          FieldTag.TTY,
+          FieldTag.PATH,
+          FieldTag.MODE,
+          FieldTag.MTIME,
+          FieldTag.PORT,
+          FieldTag.HOST);
+
   static Stream<Vector> hostVectors() {
-    return vectors().filter(v -> v.direction().equals("host") && v.expect().equals("ok"));
+    return vectors()
+        .filter(v -> v.direction().equals("host") && v.expect().equals("ok"))
+        .filter(
+            v ->
+                v.type() != FrameType.OPEN
+                    || v.fields().stream().allMatch(f -> OPEN_FIELDS.contains(f.tag())));
   }
 
   static Stream<Vector> agentVectors() {
@@ -111,22 +130,6 @@ class ProtocolVectorsTest {
   }
 
   private static OpenRequest openRequest(Vector v) {
-    Set<FieldTag> sent =
-        EnumSet.of(
-            FieldTag.KIND,
-            FieldTag.ARG,
-            FieldTag.ENV,
-            FieldTag.CWD,
-            FieldTag.USER,
-            FieldTag.TTY,
-            FieldTag.PATH,
-            FieldTag.MODE,
-            FieldTag.MTIME,
-            FieldTag.PORT,
-            FieldTag.HOST);
-    assumeTrue(
-        v.fields().stream().allMatch(f -> sent.contains(f.tag())),
-        "the vector carries a field the host never puts in OPEN: it tests the agent's decoder");
     int kind = (int) v.field(FieldTag.KIND).number();
     String path = v.fields(FieldTag.PATH).isEmpty() ? null : v.field(FieldTag.PATH).text();
     String user = v.fields(FieldTag.USER).isEmpty() ? null : v.field(FieldTag.USER).text();

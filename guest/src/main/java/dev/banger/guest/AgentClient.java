@@ -47,6 +47,13 @@ public final class AgentClient implements AutoCloseable {
 
   private record Session(Multiplexer mux, AgentInfo info) {}
 
+  /** What a download expects to find at the guest path. */
+  private enum Expect {
+    ANY,
+    FILE,
+    DIRECTORY
+  }
+
   @FunctionalInterface
   private interface Upload {
     void writeTo(OutputStream out) throws IOException;
@@ -185,19 +192,19 @@ public final class AgentClient implements AutoCloseable {
    * Permission bits (not setuid, setgid or sticky) and times are kept.
    */
   public GuestFile get(String guestPath, Path target) throws AgentException, InterruptedException {
-    return download(guestPath, target, null);
+    return download(guestPath, target, Expect.ANY);
   }
 
   /** Like {@link #get}, but fails without copying if {@code guestPath} is a directory. */
   public GuestFile getFile(String guestPath, Path target)
       throws AgentException, InterruptedException {
-    return download(guestPath, target, false);
+    return download(guestPath, target, Expect.FILE);
   }
 
   /** Like {@link #get}, but fails without copying if {@code guestPath} is not a directory. */
   public GuestFile getDirectory(String guestPath, Path target)
       throws AgentException, InterruptedException {
-    return download(guestPath, target, true);
+    return download(guestPath, target, Expect.DIRECTORY);
   }
 
   /** Connects to TCP {@code port} on the guest's loopback address. */
@@ -347,7 +354,7 @@ public final class AgentClient implements AutoCloseable {
     }
   }
 
-  private GuestFile download(String guestPath, Path target, Boolean wantDirectory)
+  private GuestFile download(String guestPath, Path target, Expect expect)
       throws AgentException, InterruptedException {
     String purpose = "get " + guestPath;
     Channel ch =
@@ -355,7 +362,7 @@ public final class AgentClient implements AutoCloseable {
     AgentMessages.Opened o = ch.opened().getNow(null);
     GuestFile info =
         new GuestFile(o.fileType() == 2, o.size(), o.mode(), Instant.ofEpochMilli(o.mtimeMillis()));
-    if (wantDirectory != null && wantDirectory != info.directory()) {
+    if (expect != Expect.ANY && (expect == Expect.DIRECTORY) != info.directory()) {
       ch.abort("wrong kind of file");
       throw new AgentException(
           AgentException.Reason.INVALID,

@@ -91,7 +91,7 @@ public final class AgentBenchmark {
         "%s: agent RSS %s; exec round trip median %.2f ms (p90 %.2f ms, %d runs);"
             + " cp to guest %.1f MiB/s, from guest %.1f MiB/s (%d MiB)%n",
         where,
-        rss,
+        rss.replace("VmRSS:", "").strip(),
         micros.get(micros.size() / 2) / 1000.0,
         micros.get(micros.size() * 9 / 10) / 1000.0,
         runs,

@@ -53,7 +53,7 @@ lint:
 	$(MVN) -Plint -DskipTests install
 	shellcheck --severity=error scripts/*.sh launcher/generate launcher/train-aot \
 		launcher/coverage-report .ci/run bench/*.sh $(wildcard images/golden/*.sh) \
-		$(wildcard agent/*.sh)
+		$(wildcard agent/*.sh) $(wildcard agent/tests/qemu/*.sh)
 
 coverage: build
 	$(MVN) verify -Dbanger.coverage=true

@@ -25,13 +25,19 @@ final class LocalTerminal {
     return t;
   }
 
-  /** {@code [columns, rows]}. */
+  /**
+   * {@code [columns, rows]}; 80x24 when the terminal does not know its size (a new pty reports 0x0,
+   * and a guest cannot run a program on a terminal without rows or columns).
+   */
   List<Integer> size() {
     String[] rowsCols = stty("size").trim().split("\\s+");
-    if (rowsCols.length != 2) {
+    try {
+      int rows = Integer.parseInt(rowsCols[0]);
+      int cols = Integer.parseInt(rowsCols[1]);
+      return rows > 0 && cols > 0 ? List.of(cols, rows) : List.of(80, 24);
+    } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
       return List.of(80, 24);
     }
-    return List.of(Integer.parseInt(rowsCols[1]), Integer.parseInt(rowsCols[0]));
   }
 
   @SuppressWarnings("removal")

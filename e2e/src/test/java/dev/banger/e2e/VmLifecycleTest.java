@@ -40,8 +40,15 @@ class VmLifecycleTest {
 
   @AfterAll
   static void stop() throws Exception {
-    banger.run("vm", "rm", "-f", "e2e-cycle", "e2e-crash", "e2e-adopt");
     banger.close();
+  }
+
+  /** A test that stopped half-way must not leave its VM to the tests after it. */
+  @org.junit.jupiter.api.AfterEach
+  void removeThisTestsVms() throws Exception {
+    for (String vm : List.of("e2e-cycle", "e2e-crash", "e2e-adopt", "e2e-user")) {
+      banger.run("vm", "rm", "-f", vm);
+    }
   }
 
   private static JsonNode vm(String name) throws Exception {
@@ -133,34 +140,57 @@ class VmLifecycleTest {
   }
 
   private static void copiesKeepPermissionsInBothDirections() throws Exception {
-    Path tree = Files.createDirectories(dir.resolve("cp-in/tree/sub"));
+    Path tree = Files.createDirectories(dir.resolve("cp-in/tree"));
+    Files.createDirectories(tree.resolve("sub"));
     Files.writeString(tree.resolve("run.sh"), "#!/bin/sh\necho hi\n");
-    Files.setPosixFilePermissions(tree.resolve("run.sh"),
+    Files.setPosixFilePermissions(
+        tree.resolve("run.sh"),
         java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
     Files.writeString(tree.resolve("sub/data.txt"), "data\n");
-    Files.setPosixFilePermissions(tree.resolve("sub/data.txt"),
+    Files.setPosixFilePermissions(
+        tree.resolve("sub/data.txt"),
         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     Path file = Files.writeString(dir.resolve("cp-in/single.txt"), "single\n");
 
     assertThat(banger.run("vm", "cp", tree.getParent().toString(), "e2e-cycle:/root/in").exit())
         .isZero();
-    assertThat(banger.run("vm", "cp", file.toString(), "e2e-cycle:/root/one.txt").exit())
-        .isZero();
-    Banger.Result modes = banger.run("vm", "exec", "e2e-cycle", "--", "stat", "-c", "%a %n",
-        "/root/in/tree/run.sh", "/root/in/tree/sub/data.txt", "/root/one.txt");
-    assertThat(modes.out()).contains("750 /root/in/tree/run.sh", "600 /root/in/tree/sub/data.txt",
-        "/root/one.txt");
+    assertThat(banger.run("vm", "cp", file.toString(), "e2e-cycle:/root/one.txt").exit()).isZero();
+    Banger.Result modes =
+        banger.run(
+            "vm",
+            "exec",
+            "e2e-cycle",
+            "--",
+            "stat",
+            "-c",
+            "%a %n",
+            "/root/in/tree/run.sh",
+            "/root/in/tree/sub/data.txt",
+            "/root/one.txt");
+    assertThat(modes.out())
+        .contains("750 /root/in/tree/run.sh", "600 /root/in/tree/sub/data.txt", "/root/one.txt");
     assertThat(banger.run("vm", "exec", "e2e-cycle", "--", "/root/in/tree/run.sh").out())
         .isEqualTo("hi\n");
 
-    assertThat(banger.run("vm", "exec", "e2e-cycle", "--", "sh", "-c",
-        "mkdir -p /root/out && echo made > /root/out/f && chmod 640 /root/out/f").exit())
+    assertThat(
+            banger
+                .run(
+                    "vm",
+                    "exec",
+                    "e2e-cycle",
+                    "--",
+                    "sh",
+                    "-c",
+                    "mkdir -p /root/out && echo made > /root/out/f && chmod 640 /root/out/f")
+                .exit())
         .isZero();
     Path back = dir.resolve("cp-out");
     assertThat(banger.run("vm", "cp", "e2e-cycle:/root/out", back.toString()).exit()).isZero();
     assertThat(Files.readString(back.resolve("f"))).isEqualTo("made\n");
-    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(back.resolve("f")))).isEqualTo("rw-r-----");
+    assertThat(
+            java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(back.resolve("f"))))
+        .isEqualTo("rw-r-----");
     Path single = dir.resolve("one-back.txt");
     assertThat(banger.run("vm", "cp", "e2e-cycle:/root/one.txt", single.toString()).exit())
         .isZero();
@@ -168,24 +198,52 @@ class VmLifecycleTest {
   }
 
   /**
-   * {@code vm exec -it} under a real pseudo-terminal (util-linux {@code script}): the command
-   * sees a terminal of the local size, and a Ctrl-C typed locally interrupts the guest command.
+   * {@code vm exec -it} under a real pseudo-terminal (util-linux {@code script}): the command sees
+   * a terminal of the local size, and a Ctrl-C typed locally interrupts the guest command.
    */
   private static void execWithATerminalGetsATtyAndCtrlCReachesTheGuest() throws Exception {
     String bin = System.getProperty("banger.bin") + "/banger";
-    String env = "BANGER_STATE_DIR=" + banger.stateDir() + " BANGER_RUNTIME_DIR="
-        + banger.runtimeDir() + " BANGER_CONFIG_DIR=" + banger.configDir();
-    Process tty = new ProcessBuilder("script", "-q", "-e", "-c", "stty cols 91 rows 33; env "
-        + env + " " + bin + " vm exec -it e2e-cycle -- sh -c 'tty; stty size'", "/dev/null")
-        .redirectErrorStream(true).start();
-    String out = new String(tty.getInputStream().readAllBytes(),
-        java.nio.charset.StandardCharsets.UTF_8);
+    String env =
+        "BANGER_STATE_DIR="
+            + banger.stateDir()
+            + " BANGER_RUNTIME_DIR="
+            + banger.runtimeDir()
+            + " BANGER_CONFIG_DIR="
+            + banger.configDir();
+    Process tty =
+        new ProcessBuilder(
+                "script",
+                "-q",
+                "-e",
+                "-c",
+                "stty cols 91 rows 33; env "
+                    + env
+                    + " "
+                    + bin
+                    + " vm exec -it e2e-cycle -- sh -c 'tty; stty size'",
+                "/dev/null")
+            .redirectErrorStream(true)
+            .start();
+    String out =
+        new String(tty.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(tty.waitFor()).as(out).isZero();
     assertThat(out).contains("/dev/pts/").contains("33 91");
 
-    Process sleeper = new ProcessBuilder("script", "-q", "-e", "-c", "env " + env + " " + bin
-        + " vm exec -it e2e-cycle -- sh -c 'trap \"echo got-int; exit 130\" INT; echo ready;"
-        + " sleep 60'", "/dev/null").redirectErrorStream(true).start();
+    Process sleeper =
+        new ProcessBuilder(
+                "script",
+                "-q",
+                "-e",
+                "-c",
+                "env "
+                    + env
+                    + " "
+                    + bin
+                    + " vm exec -it e2e-cycle -- sh -c 'trap \"echo got-int; exit 130\" INT; echo ready;"
+                    + " sleep 60'",
+                "/dev/null")
+            .redirectErrorStream(true)
+            .start();
     java.io.InputStream in = sleeper.getInputStream();
     StringBuilder seen = new StringBuilder();
     while (!seen.toString().contains("ready")) {
@@ -193,9 +251,14 @@ class VmLifecycleTest {
       assertThat(c).as("output so far: %s", seen).isNotEqualTo(-1);
       seen.append((char) c);
     }
-    sleeper.getOutputStream().write(3);
-    sleeper.getOutputStream().flush();
-    assertThat(sleeper.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    // script(1) may hold typed input until the inner terminal settles, so the key is pressed
+    // again until the command ends; one Ctrl-C is enough once it gets through.
+    for (int i = 0; i < 20 && sleeper.isAlive(); i++) {
+      sleeper.getOutputStream().write(3);
+      sleeper.getOutputStream().flush();
+      sleeper.waitFor(1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertThat(sleeper.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     seen.append(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
     assertThat(seen.toString()).contains("got-int");
     assertThat(sleeper.exitValue()).isEqualTo(130);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end VM benchmarks, printed as figures (run as root, after `make build`):
 #  1. `banger vm run --rm -- true`: from the command to its exit (the first output of a VM),
-#     against the same QEMU command line run by hand until the guest agent first speaks;
+#     against the same QEMU command line run by hand until the guest agent is up (systemd
+#     reports the agent's unit started on the console once the agent listens);
 #  2. `banger vm create` from a 1 GiB and from an 8 GiB image (same content, sparse).
 # Uses a scratch state directory and the shared cache ($BANGER_TEST_CACHE/daemon-cache).
 set -euo pipefail
@@ -35,7 +36,7 @@ done
 banger_ms=$(printf '%s\n' "${run_times[@]}" | median)
 
 # The same QEMU command line banger used, on a fresh copy of the image, timed until the guest
-# agent sends its first bytes on the virtio-serial socket.
+# agent is up.
 name=$("$bin/banger" vm run --detach)
 pid=$("$bin/banger" vm show "$name" -o json | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
 mapfile -d '' argv < "/proc/$pid/cmdline"
@@ -53,7 +54,7 @@ for _ in $(seq 1 "$runs"); do
     a=${a//file=*work.ext4/file=$raw/work.img}
     a=${a//path=*agent.sock/path=$raw/agent.sock}
     a=${a//unix:*qmp.sock/unix:$raw/qmp.sock}
-    a=${a//file:*console.log/file:$raw/console.log}
+    a=${a//path=*console.log/path=$raw/console.log}
     a=${a//*qemu.pid/$raw/qemu.pid}
     a=${a//ifname=bgr-*,/ifname=bgr-rawbench,}
     cmd+=("$a")
@@ -62,8 +63,16 @@ for _ in $(seq 1 "$runs"); do
   start=$(ms)
   "${cmd[@]}" > /dev/null 2>&1 &
   raw_pid=$!
-  until [ -S "$raw/agent.sock" ]; do sleep 0.01; done
-  socat -u "UNIX-CONNECT:$raw/agent.sock" - 2> /dev/null | head -c 1 > /dev/null
+  until [ -S "$raw/agent.sock" ]; do
+    if ! kill -0 "$raw_pid" 2> /dev/null; then
+      echo "vm-run.sh: the raw QEMU exited at once: ${cmd[*]}" >&2
+      exit 1
+    fi
+    sleep 0.01
+  done
+  until grep -qa "Started.*banger-vsock-agent" "$raw/console.log" 2> /dev/null; do
+    sleep 0.02
+  done
   raw_times+=($(( $(ms) - start )))
   kill -9 "$raw_pid"; wait "$raw_pid" 2> /dev/null || true; raw_pid=""
   ip link del bgr-rawbench 2> /dev/null || true
@@ -74,11 +83,11 @@ printf 'vm run --rm -- true: median %d ms over %d runs; raw QEMU to guest agent:
 awk -v b="$banger_ms" -v r="$raw_ms" 'BEGIN {printf " ratio %.3f\n", b / r}'
 
 # vm create from a 1 GiB and an 8 GiB image with the same files.
-for size in 1G 8G; do
+for size in 1g 8g; do
   img="$scratch/img-$size.ext4"
   cp --sparse=always "$rootfs" "$img"
   e2fsck -f -p "$img" > /dev/null
-  resize2fs "$img" "$size" > /dev/null 2>&1
+  resize2fs "$img" "${size^^}" > /dev/null 2>&1
   "$bin/banger" image register "bench-$size" --rootfs "$img" --kernel debian-cloud > /dev/null
   times=()
   for i in $(seq 1 5); do

@@ -6,6 +6,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 cd "$root"
 mvn -B -q install -DskipTests -pl bench -am
-cp=$(mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+cpfile=$(mktemp)
+trap 'rm -f "$cpfile"' EXIT
+mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$cpfile"
+cp=$(cat "$cpfile")
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
   -cp "bench/target/classes:$cp" org.openjdk.jmh.Main "${@:--f 1 -wi 2 -i 3}"

@@ -16,8 +16,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * How fast the host reads agent frames: every byte of exec output and file copies passes
- * through {@link FrameReader}. Reads 16 MiB of data frames per operation.
+ * How fast the host reads agent frames: every byte of exec output and file copies passes through
+ * {@link FrameReader}. Reads 16 MiB of data frames per operation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -48,9 +48,12 @@ public class FrameReaderBenchmark {
   /** Reads every frame of the stream; returns the payload bytes seen. */
   @Benchmark
   public long readFrames() throws IOException {
-    FrameReader reader = new FrameReader(new ByteArrayInputStream(stream), refusal -> {
-      throw new IllegalStateException("a valid stream was refused: " + refusal);
-    });
+    FrameReader reader =
+        new FrameReader(
+            new ByteArrayInputStream(stream),
+            refusal -> {
+              throw new IllegalStateException("a valid stream was refused: " + refusal);
+            });
     long bytes = 0;
     while (bytes < STREAM_BYTES) {
       bytes += reader.next().payload().length;

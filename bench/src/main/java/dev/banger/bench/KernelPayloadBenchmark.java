@@ -17,8 +17,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * How fast banger turns a kernel payload into the ELF vmlinux: the LZ4 legacy decoder (Debian's
- * cloud kernel) written in Java, on a payload made with the system's {@code lz4 -l} from 32 MiB
- * of kernel-like data (code-like repetition, not random bytes).
+ * cloud kernel) written in Java, on a payload made with the system's {@code lz4 -l} from 32 MiB of
+ * kernel-like data (code-like repetition, not random bytes).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,8 +39,10 @@ public class KernelPayloadBenchmark {
       }
       Path in = Files.write(dir.resolve("plain"), plain);
       Path out = dir.resolve("plain.lz4");
-      Process p = new ProcessBuilder("lz4", "-l", "-q", "-f", in.toString(), out.toString())
-          .inheritIO().start();
+      Process p =
+          new ProcessBuilder("lz4", "-l", "-q", "-f", in.toString(), out.toString())
+              .inheritIO()
+              .start();
       if (p.waitFor() != 0) {
         throw new IOException("lz4 -l failed; install the lz4 package");
       }

@@ -239,8 +239,8 @@ class VmLifecycleTest {
                     + env
                     + " "
                     + bin
-                    + " vm exec -it e2e-cycle -- sh -c 'trap \"echo got-int; exit 130\" INT; echo ready;"
-                    + " sleep 60'",
+                    + " vm exec -it e2e-cycle -- sh -c"
+                    + " 'trap \"echo got-int; exit 130\" INT; echo ready; sleep 60'",
                 "/dev/null")
             .redirectErrorStream(true)
             .start();

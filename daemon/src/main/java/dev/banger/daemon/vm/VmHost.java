@@ -25,13 +25,17 @@ import java.util.Optional;
 final class VmHost implements AutoCloseable {
   private final java.util.Map<String, VmmDriver> drivers = new java.util.HashMap<>();
   private final Config config;
-  private final boolean kvmUsable;
+
+  /**
+   * Whether KVM really runs guests, probed on first use: the probe starts a child JVM, which would
+   * otherwise delay every daemon start (and so the CLI's first call) by half a second.
+   */
+  private Boolean kvmUsable;
+
   private final Optional<BridgedNetwork> bridged;
 
   VmHost(Config config) throws NetworkException {
     this.config = config;
-    this.kvmUsable =
-        "ok".equals(new Doctor(config, Path.of("/"), Privileges.isRoot()).kvm().status());
     this.bridged =
         Privileges.canAdministerNetwork() && Nat.installedBackend().isPresent()
             ? Optional.of(
@@ -51,11 +55,18 @@ final class VmHost implements AutoCloseable {
     boolean firecracker =
         dev.banger.hostos.CommandRunner.onPath(config.firecrackerBin())
             || config.firecrackerBin().contains("/");
-    return kvmUsable && firecracker ? "firecracker" : QemuDriver.NAME;
+    return kvmUsable() && firecracker ? "firecracker" : QemuDriver.NAME;
+  }
+
+  private synchronized boolean kvmUsable() {
+    if (kvmUsable == null) {
+      kvmUsable = "ok".equals(new Doctor(config, Path.of("/"), Privileges.isRoot()).kvm().status());
+    }
+    return kvmUsable;
   }
 
   VmmSpec.Accel accel() {
-    return kvmUsable ? VmmSpec.Accel.KVM : VmmSpec.Accel.TCG;
+    return kvmUsable() ? VmmSpec.Accel.KVM : VmmSpec.Accel.TCG;
   }
 
   Optional<BridgedNetwork> bridged() {

@@ -384,8 +384,20 @@ class VmLifecycleTest {
                     "debian-cloud")
                 .err())
         .contains("missing.ext4");
+    JsonNode kernelFiles =
+        JSON.readTree(banger.run("kernel", "show", "debian-cloud", "-o", "json").out());
+    Banger.Result badRootfs =
+        banger.run(
+            "image",
+            "register",
+            "bad",
+            "--rootfs",
+            notExt4.toString(),
+            "--kernel-file",
+            kernelFiles.path("vmlinux").asString());
+    assertThat(badRootfs.err()).contains(notExt4.toString());
     assertThat(banger.run("image", "show", "bad").exit()).isEqualTo(1);
-    assertThat(banger.run("kernel", "show", "bad").exit()).isEqualTo(1);
+    assertThat(banger.run("kernel", "show", "bad").exit()).as("no half registration").isEqualTo(1);
 
     Banger.Result reg =
         banger.run(

@@ -291,7 +291,6 @@ public final class ImageService {
     }
     Path rootfs = Path.of(req.rootfs()).toAbsolutePath();
     Optional<Path> seed = optional(req.workSeed());
-    String kernelName = registerKernelFor(req);
     try {
       BootFileValidator v = new BootFileValidator();
       v.checkExt4(rootfs, "root filesystem");
@@ -301,6 +300,8 @@ public final class ImageService {
     } catch (InvalidBootFileException e) {
       throw ApiException.badRequest(e.getMessage());
     }
+    // Registered only once the image's own files passed: a refused image leaves no kernel.
+    String kernelName = registerKernelFor(req);
     images.insert(
         new ImageView(
             req.name(),

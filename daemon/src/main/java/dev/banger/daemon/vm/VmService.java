@@ -59,6 +59,7 @@ import org.slf4j.LoggerFactory;
 public final class VmService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VmService.class);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+  private static final java.security.SecureRandom ID_RANDOM = new java.security.SecureRandom();
 
   /** The vsock port the agent listens on (docs/guest-boot-contract.md). */
   static final int AGENT_VSOCK_PORT = 10789;
@@ -149,8 +150,10 @@ public final class VmService implements AutoCloseable {
     ImageView image = images.ensure(req.image() != null ? req.image() : config.defaultImageName());
     KernelView kernel = kernels.ensure(req.kernel() != null ? req.kernel() : image.kernel());
 
-    String id =
-        HexFormat.of().formatHex(java.security.SecureRandom.getInstanceStrong().generateSeed(8));
+    // A plain SecureRandom: the "strong" instance reads /dev/random and may block a create.
+    byte[] idBytes = new byte[8];
+    ID_RANDOM.nextBytes(idBytes);
+    String id = HexFormat.of().formatHex(idBytes);
     VmView created = createResources(id, name, image, kernel, vmm, cpus, memory, disk);
     LOG.info(
         "VM {} ({}) created from image {} with kernel {}", name, id, image.name(), kernel.name());

@@ -92,29 +92,19 @@ public final class ImageService {
     if (catalogs.image(name).isEmpty()) {
       throw notFound(name);
     }
-    OperationView end = operations.await(pull(name).id());
-    if (!"succeeded".equals(end.state())) {
-      throw new ApiException(
-          ErrorCode.INTERNAL, "pulling image '" + name + "' " + end.state() + ": " + end.message());
-    }
+    operations.awaitSuccess(pull(name), "pulling image '" + name + "'");
     return show(name);
   }
 
   /** Starts (or joins) the pull of catalog image {@code name} and its kernel. */
   public OperationView pull(String name) {
     CatalogEntry entry = catalogs.image(name).orElseThrow(() -> notFound(name));
-    if (images.find(name).isPresent()) {
-      return operations.finished("image-pull", name, "image " + name + " is already present");
-    }
-    return operations.start(
+    return operations.startUnless(
         "image-pull",
         name,
-        ctx -> {
-          if (images.find(name).isPresent()) {
-            return "image " + name + " is already present";
-          }
-          return build(entry, ctx);
-        });
+        () -> images.find(name).isPresent(),
+        "image " + name + " is already present",
+        ctx -> build(entry, ctx));
   }
 
   private String build(CatalogEntry entry, OperationContext ctx) throws Exception {

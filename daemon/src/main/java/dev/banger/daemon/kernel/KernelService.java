@@ -80,30 +80,19 @@ public final class KernelService {
     if (catalogs.kernel(name).isEmpty()) {
       throw notFound(name);
     }
-    OperationView end = operations.await(pull(name).id());
-    if (!"succeeded".equals(end.state())) {
-      throw new ApiException(
-          ErrorCode.INTERNAL,
-          "pulling kernel '" + name + "' " + end.state() + ": " + end.message());
-    }
+    operations.awaitSuccess(pull(name), "pulling kernel '" + name + "'");
     return show(name);
   }
 
   /** Starts (or joins) the pull of catalog kernel {@code name}. */
   public OperationView pull(String name) {
     CatalogEntry entry = catalogs.kernel(name).orElseThrow(() -> notFound(name));
-    if (kernels.find(name).isPresent()) {
-      return operations.finished("kernel-pull", name, "kernel " + name + " is already present");
-    }
-    return operations.start(
+    return operations.startUnless(
         "kernel-pull",
         name,
-        ctx -> {
-          if (kernels.find(name).isPresent()) {
-            return "kernel " + name + " is already present";
-          }
-          return build(entry, ctx);
-        });
+        () -> kernels.find(name).isPresent(),
+        "kernel " + name + " is already present",
+        ctx -> build(entry, ctx));
   }
 
   private String build(CatalogEntry entry, OperationContext ctx) throws Exception {

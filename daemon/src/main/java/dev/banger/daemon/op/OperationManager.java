@@ -90,6 +90,32 @@ public final class OperationManager {
     return op.view();
   }
 
+  /**
+   * Starts {@code work} unless {@code present} already holds, in which case the operation is
+   * recorded as finished at once. The check runs again inside the operation: a pull of the same
+   * target that was running a moment ago may have finished in between.
+   */
+  public OperationView startUnless(
+      String kind,
+      String target,
+      java.util.function.BooleanSupplier present,
+      String presentMessage,
+      OperationWork work) {
+    if (present.getAsBoolean()) {
+      return finished(kind, target, presentMessage);
+    }
+    return start(kind, target, ctx -> present.getAsBoolean() ? presentMessage : work.run(ctx));
+  }
+
+  /** Waits for {@code op} to end; an end other than success is an error naming {@code what}. */
+  public void awaitSuccess(OperationView op, String what) throws InterruptedException {
+    OperationView end = await(op.id());
+    if (!"succeeded".equals(end.state())) {
+      throw new dev.banger.daemon.http.ApiException(
+          dev.banger.api.ErrorCode.INTERNAL, what + " " + end.state() + ": " + end.message());
+    }
+  }
+
   /** Records an operation that had nothing to do (the pulled thing was already present). */
   public OperationView finished(String kind, String target, String message) {
     String id = UUID.randomUUID().toString().replace("-", "").substring(0, 12);

@@ -9,7 +9,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -128,15 +127,6 @@ final class GuestExec {
       stream.send(Json.bytes(m));
     } catch (IOException e) {
       // The stream is gone; the reader reports how the command ended.
-    }
-  }
-
-  /** Writes bytes to a stream without the checked exception, for lambdas. */
-  static void write(OutputStream out, byte[] bytes) {
-    try {
-      out.write(bytes);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
     }
   }
 }

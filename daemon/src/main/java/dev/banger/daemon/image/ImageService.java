@@ -89,9 +89,7 @@ public final class ImageService {
     if (present.isPresent()) {
       return present.get();
     }
-    if (catalogs.image(name).isEmpty()) {
-      throw notFound(name);
-    }
+    // pull() refuses a name the catalog lacks, with the same error that lists the catalog.
     operations.awaitSuccess(pull(name), "pulling image '" + name + "'");
     return show(name);
   }

@@ -77,9 +77,7 @@ public final class KernelService {
     if (present.isPresent()) {
       return present.get();
     }
-    if (catalogs.kernel(name).isEmpty()) {
-      throw notFound(name);
-    }
+    // pull() refuses a name the catalog lacks, with the same error that lists the catalog.
     operations.awaitSuccess(pull(name), "pulling kernel '" + name + "'");
     return show(name);
   }

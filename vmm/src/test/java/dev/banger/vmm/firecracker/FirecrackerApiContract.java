@@ -36,14 +36,34 @@ final class FirecrackerApiContract {
     spec.path("paths").properties().forEach(e -> templates.add(Template.of(e.getKey())));
   }
 
-  /** Loads the contract from {@code ${banger.root}/../shared/firecracker-api.yaml}. */
-  static FirecrackerApiContract load() throws IOException {
+  /**
+   * Where the description lives: {@code ${banger.root}/../shared/firecracker-api.yaml}, beside the
+   * checkout rather than in it, because it is Firecracker's document, not banger's.
+   */
+  static Path location() throws IOException {
     String root = System.getProperty("banger.root");
     if (root == null) {
       throw new IOException(
           "system property banger.root is not set; Maven sets it to the checkout root");
     }
-    Path yaml = Path.of(root).resolve("../shared/firecracker-api.yaml").normalize();
+    return Path.of(root).resolve("../shared/firecracker-api.yaml").normalize();
+  }
+
+  /**
+   * Why the Firecracker tests cannot run on this machine, or empty when they can: the contract
+   * tests need Firecracker's API description next to the checkout.
+   */
+  static Optional<String> missing() throws IOException {
+    Path yaml = location();
+    if (Files.isRegularFile(yaml)) {
+      return Optional.empty();
+    }
+    return Optional.of("Firecracker's API description is not on this machine: " + yaml);
+  }
+
+  /** Loads the contract from {@link #location()}. */
+  static FirecrackerApiContract load() throws IOException {
+    Path yaml = location();
     if (!Files.isRegularFile(yaml)) {
       throw new IOException("Firecracker's API description is missing: " + yaml);
     }

@@ -2,6 +2,7 @@ package dev.banger.vmm.firecracker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +35,8 @@ class FirecrackerApiContractTest {
 
   @BeforeAll
   static void loadContract() throws Exception {
+    Optional<String> missing = FirecrackerApiContract.missing();
+    assumeTrue(missing.isEmpty(), missing.orElse(""));
     contract = FirecrackerApiContract.load();
   }
 

@@ -35,7 +35,10 @@ import org.slf4j.LoggerFactory;
  */
 final class Multiplexer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Multiplexer.class);
-  private static final long HELLO_RESEND_MILLIS = 500;
+  // QEMU drops what the host writes to a virtio serial port the guest has not opened yet, so a
+  // HELLO is sent again until one is answered: the interval bounds how late a booted guest is
+  // noticed. A HELLO is a few dozen bytes, and the agent answers each one it reads.
+  private static final long HELLO_RESEND_MILLIS = 50;
   private static final int WRITE_BUFFER = Protocol.HEADER_SIZE + Protocol.MAX_PAYLOAD;
 
   private final TransportConnection conn;

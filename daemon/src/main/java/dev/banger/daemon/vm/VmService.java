@@ -14,6 +14,7 @@ import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.namegen.NameGenerator;
 import dev.banger.daemon.store.Store;
+import dev.banger.disk.DiskException;
 import dev.banger.disk.Ext4Files;
 import dev.banger.disk.RootDisk;
 import dev.banger.disk.RootDiskFactory;
@@ -42,6 +43,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,21 +178,25 @@ public final class VmService implements AutoCloseable {
       throws Exception {
     Path vmDir = vmsDir.resolve(id);
     Path runDir = runtimeVmsDir.resolve(id);
-    Deque<Undo> undo = new ArrayDeque<>();
+    // Concurrent: the two disks are made side by side and each pushes its own undo step.
+    Deque<Undo> undo = new ConcurrentLinkedDeque<>();
     try {
       Files.createDirectories(vmDir);
       undo.push(() -> FileTrees.deleteTree(vmDir));
       Files.createDirectories(runDir);
       undo.push(() -> FileTrees.deleteTree(runDir));
 
-      RootDisk root = rootDisks.create(Path.of(image.rootfs()), vmDir, id);
-      undo.push(() -> rootDisks.destroy(root));
-      ext4.authorizeSshKey(root.path(), sshKeys.publicKey());
-
-      Optional<Path> seed =
-          image.workSeed().isEmpty() ? Optional.empty() : Optional.of(Path.of(image.workSeed()));
-      WorkDisk work = workDisks.create(vmDir, seed, disk);
-      undo.push(() -> workDisks.destroy(work));
+      RootDisk root;
+      WorkDisk work;
+      // The root disk (a copy where the host has no cheaper copy-on-write) and the work disk's
+      // mkfs touch different files, so a create waits for the longer of the two, not for both.
+      // Closing the executor waits for both, so a failure unwinds only after both have stopped.
+      try (ExecutorService disks = Executors.newVirtualThreadPerTaskExecutor()) {
+        Future<RootDisk> rootTask = disks.submit(() -> rootDisk(id, image, vmDir, undo));
+        Future<WorkDisk> workTask = disks.submit(() -> workDisk(image, vmDir, disk, undo));
+        root = outcome(rootTask);
+        work = outcome(workTask);
+      }
 
       VmResources resources = network(id, vmDir, runDir, root, work, undo);
       String ip = "user".equals(resources.network()) ? "" : resources.address().split("/")[0];
@@ -220,6 +230,35 @@ public final class VmService implements AutoCloseable {
       return show(id);
     } catch (Exception e) {
       unwind(undo, id);
+      throw e;
+    }
+  }
+
+  private RootDisk rootDisk(String id, ImageView image, Path vmDir, Deque<Undo> undo)
+      throws DiskException, IOException {
+    RootDisk root = rootDisks.create(Path.of(image.rootfs()), vmDir, id);
+    undo.push(() -> rootDisks.destroy(root));
+    ext4.authorizeSshKey(root.path(), sshKeys.publicKey());
+    return root;
+  }
+
+  private WorkDisk workDisk(ImageView image, Path vmDir, long disk, Deque<Undo> undo)
+      throws DiskException {
+    Optional<Path> seed =
+        image.workSeed().isEmpty() ? Optional.empty() : Optional.of(Path.of(image.workSeed()));
+    WorkDisk work = workDisks.create(vmDir, seed, disk);
+    undo.push(() -> workDisks.destroy(work));
+    return work;
+  }
+
+  /** The value of a finished step, or the exception it threw rather than a wrapper of it. */
+  private static <T> T outcome(Future<T> step) throws Exception {
+    try {
+      return step.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
       throw e;
     }
   }

@@ -9,9 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,7 +52,7 @@ public final class Ext4Files {
 
   /** The file or directory at {@code guestPath} in {@code image}, or empty when absent. */
   public Optional<Ext4Entry> stat(Path image, String guestPath) throws DiskException {
-    return Optional.ofNullable(statAll(image, List.of(checkedPath(guestPath))).get(guestPath));
+    return Optional.ofNullable(lookUp(image, List.of(checkedPath(guestPath))).get(guestPath));
   }
 
   /**
@@ -58,24 +61,7 @@ public final class Ext4Files {
    */
   public void makeDirectories(Path image, String guestDir, GuestFileAttributes attributes)
       throws DiskException {
-    List<String> chain = ancestry(checkedPath(guestDir));
-    Map<String, Ext4Entry> existing = statAll(image, chain);
-    List<String> commands = new ArrayList<>();
-    for (String directory : chain) {
-      Ext4Entry entry = existing.get(directory);
-      if (entry != null && !entry.isDirectory()) {
-        throw new DiskException(
-            "cannot create directory '%s' in '%s': '%s' exists and is a %s"
-                .formatted(guestDir, image, directory, entry.type()));
-      }
-      if (entry == null) {
-        commands.add("mkdir " + directory);
-      }
-      if (entry == null || directory.equals(guestDir)) {
-        commands.addAll(setAttributes(directory, DIRECTORY_TYPE, attributes));
-      }
-    }
-    runWriting(image, commands, "create directory '%s'".formatted(guestDir));
+    apply(image, List.of(new Ext4Change.Directory(guestDir, attributes)));
   }
 
   /**
@@ -85,41 +71,136 @@ public final class Ext4Files {
   public void writeFile(
       Path image, String guestPath, byte[] content, GuestFileAttributes attributes)
       throws DiskException {
-    String path = checkedPath(guestPath);
-    String parent = parentOf(path);
-    Map<String, Ext4Entry> existing = statAll(image, List.of(parent, path));
-    requireDirectory(image, parent, existing.get(parent));
-    Ext4Entry current = existing.get(path);
-    if (current != null && !current.isRegularFile()) {
-      throw new DiskException(
-          "cannot write '%s' in '%s': it exists and is a %s"
-              .formatted(path, image, current.type()));
+    apply(image, List.of(new Ext4Change.File(guestPath, content, attributes)));
+  }
+
+  /**
+   * Makes {@code changes} in order with one look-up pass and one {@code debugfs -w} run. Every
+   * change is checked against what the image holds before anything is written: a path in the way (a
+   * file where a directory must go, a directory where a file or link must go) fails the batch with
+   * nothing written.
+   */
+  public void apply(Path image, List<Ext4Change> changes) throws DiskException {
+    if (changes.isEmpty()) {
+      return;
     }
+    Set<String> looked = new LinkedHashSet<>();
+    for (Ext4Change change : changes) {
+      String path = checkedPath(change.path());
+      if (change instanceof Ext4Change.Directory) {
+        looked.addAll(ancestry(path));
+      } else {
+        looked.add(parentOf(path));
+        looked.add(path);
+      }
+      if (change instanceof Ext4Change.Symlink link) {
+        checkedPath(link.target());
+      }
+    }
+    Map<String, Ext4Entry> existing = lookUp(image, List.copyOf(looked));
 
     try (Staging staging = Staging.create()) {
-      Path source = staging.file();
-      Files.write(source, content);
-      List<String> commands = new ArrayList<>();
+      Batch batch = new Batch(image, existing, staging);
+      for (Ext4Change change : changes) {
+        batch.add(change);
+      }
+      runWriting(image, batch.commands, "write " + describe(changes));
+    }
+  }
+
+  /** The commands of one {@link #apply} batch, checked against what the image holds. */
+  private static final class Batch {
+    private final Path image;
+    private final Map<String, Ext4Entry> existing;
+    private final Staging staging;
+    private final Set<String> createdDirectories = new HashSet<>();
+    private final List<String> commands = new ArrayList<>();
+
+    Batch(Path image, Map<String, Ext4Entry> existing, Staging staging) {
+      this.image = image;
+      this.existing = existing;
+      this.staging = staging;
+    }
+
+    void add(Ext4Change change) throws DiskException {
+      switch (change) {
+        case Ext4Change.Directory d -> directory(d);
+        case Ext4Change.File f -> file(f);
+        case Ext4Change.Symlink l -> symlink(l);
+      }
+    }
+
+    private void directory(Ext4Change.Directory change) throws DiskException {
+      for (String directory : ancestry(change.path())) {
+        Ext4Entry entry = existing.get(directory);
+        if (entry != null && !entry.isDirectory()) {
+          throw new DiskException(
+              "cannot create directory '%s' in '%s': '%s' exists and is a %s"
+                  .formatted(change.path(), image, directory, entry.type()));
+        }
+        boolean absent = entry == null && !createdDirectories.contains(directory);
+        if (absent) {
+          commands.add("mkdir " + directory);
+          createdDirectories.add(directory);
+        }
+        if (absent || directory.equals(change.path())) {
+          commands.addAll(setAttributes(directory, DIRECTORY_TYPE, change.attributes()));
+        }
+      }
+    }
+
+    private void file(Ext4Change.File change) throws DiskException {
+      String path = change.path();
+      String parent = requireParent(path);
+      Ext4Entry current = existing.get(path);
+      if (current != null && !current.isRegularFile()) {
+        throw new DiskException(
+            "cannot write '%s' in '%s': it exists and is a %s"
+                .formatted(path, image, current.type()));
+      }
+      Path source = staging.stage(change.content());
       if (current != null) {
         commands.add("rm " + path);
       }
       commands.add("cd " + parent);
       commands.add("write " + source + " " + nameOf(path));
-      commands.addAll(setAttributes(path, REGULAR_TYPE, attributes));
-      runWriting(image, commands, "write '%s'".formatted(path));
-    } catch (DiskException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new DiskException(
-          "could not stage the content of '%s' for '%s'".formatted(path, image), e);
+      commands.addAll(setAttributes(path, REGULAR_TYPE, change.attributes()));
     }
+
+    private void symlink(Ext4Change.Symlink change) throws DiskException {
+      String path = change.path();
+      requireParent(path);
+      Ext4Entry current = existing.get(path);
+      if (current != null && !"symlink".equals(current.type())) {
+        throw new DiskException(
+            "cannot link '%s' in '%s': it exists and is a %s"
+                .formatted(path, image, current.type()));
+      }
+      if (current != null) {
+        commands.add("rm " + path);
+      }
+      commands.add("symlink " + path + " " + change.target());
+    }
+
+    private String requireParent(String path) throws DiskException {
+      String parent = parentOf(path);
+      if (!createdDirectories.contains(parent)) {
+        requireDirectory(image, parent, existing.get(parent));
+      }
+      return parent;
+    }
+  }
+
+  private static String describe(List<Ext4Change> changes) {
+    List<String> paths = changes.stream().map(Ext4Change::path).toList();
+    return paths.size() == 1 ? "'" + paths.getFirst() + "'" : String.join(", ", paths);
   }
 
   /** The content of the regular file at {@code guestPath} in {@code image}. */
   public byte[] readFile(Path image, String guestPath) throws DiskException {
     String path = checkedPath(guestPath);
     try (Staging staging = Staging.create()) {
-      Path target = staging.file();
+      Path target = staging.nextFile();
       CommandResult result = debugfs(image, false, List.of("dump " + path + " " + target));
       List<String> complaints = complaints(result);
       if (!complaints.isEmpty()) {
@@ -141,6 +222,14 @@ public final class Ext4Files {
    * is not added twice.
    */
   public void authorizeSshKey(Path image, String publicKey) throws DiskException {
+    apply(image, sshKeyChanges(image, publicKey));
+  }
+
+  /**
+   * The changes that {@link #authorizeSshKey} makes, to apply in a batch with others: none when the
+   * key is already there.
+   */
+  public List<Ext4Change> sshKeyChanges(Path image, String publicKey) throws DiskException {
     String key = publicKey.strip();
     if (key.isEmpty() || key.contains("\n") || key.contains("\r")) {
       throw new DiskException(
@@ -148,20 +237,34 @@ public final class Ext4Files {
               .formatted(image, publicKey.length()));
     }
     String file = "/root/.ssh/authorized_keys";
-    makeDirectories(image, "/root/.ssh", GuestFileAttributes.root(0700));
+    Optional<Ext4Entry> current = stat(image, file);
     String existing =
-        stat(image, file).isPresent()
+        current.isPresent() && current.get().isRegularFile()
             ? new String(readFile(image, file), StandardCharsets.UTF_8)
             : "";
     if (existing.lines().anyMatch(line -> line.strip().equals(key))) {
-      return;
+      return List.of();
     }
     String separator = existing.isEmpty() || existing.endsWith("\n") ? "" : "\n";
     byte[] content = (existing + separator + key + "\n").getBytes(StandardCharsets.UTF_8);
-    writeFile(image, file, content, GuestFileAttributes.root(0600));
+    return List.of(
+        new Ext4Change.Directory("/root/.ssh", GuestFileAttributes.root(0700)),
+        new Ext4Change.File(file, content, GuestFileAttributes.root(0600)));
   }
 
-  private Map<String, Ext4Entry> statAll(Path image, List<String> paths) throws DiskException {
+  /**
+   * The entries at {@code guestPaths} in {@code image}, looked up in one read-only pass; absent
+   * paths have no entry in the result.
+   */
+  public Map<String, Ext4Entry> statAll(Path image, List<String> guestPaths) throws DiskException {
+    List<String> paths = new ArrayList<>();
+    for (String path : guestPaths) {
+      paths.add(checkedPath(path));
+    }
+    return lookUp(image, paths);
+  }
+
+  private Map<String, Ext4Entry> lookUp(Path image, List<String> paths) throws DiskException {
     List<String> commands = paths.stream().map(path -> "stat " + path).toList();
     CommandResult result = debugfs(image, false, commands);
     for (String complaint : complaints(result)) {
@@ -309,8 +412,15 @@ public final class Ext4Files {
     return path.substring(path.lastIndexOf('/') + 1);
   }
 
-  /** A private temporary directory holding the one host file debugfs reads or writes. */
-  private record Staging(Path directory) implements AutoCloseable {
+  /** A private temporary directory holding the host files debugfs reads or writes. */
+  private static final class Staging implements AutoCloseable {
+    private final Path directory;
+    private final List<Path> files = new ArrayList<>();
+
+    private Staging(Path directory) {
+      this.directory = directory;
+    }
+
     static Staging create() throws DiskException {
       Path directory;
       try {
@@ -328,14 +438,30 @@ public final class Ext4Files {
       return staging;
     }
 
-    Path file() {
-      return directory.resolve("content");
+    /** A new file name in the staging directory, removed again by {@link #close}. */
+    Path nextFile() {
+      Path file = directory.resolve("content-" + files.size());
+      files.add(file);
+      return file;
+    }
+
+    /** A staged file holding {@code content}. */
+    Path stage(byte[] content) throws DiskException {
+      Path file = nextFile();
+      try {
+        Files.write(file, content);
+      } catch (IOException e) {
+        throw new DiskException("could not stage '%s' for debugfs".formatted(file), e);
+      }
+      return file;
     }
 
     @Override
     public void close() throws DiskException {
       try {
-        Files.deleteIfExists(file());
+        for (Path file : files) {
+          Files.deleteIfExists(file);
+        }
         Files.delete(directory);
       } catch (IOException e) {
         throw new DiskException("could not remove staging directory '%s'".formatted(directory), e);

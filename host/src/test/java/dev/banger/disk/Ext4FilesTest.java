@@ -151,6 +151,59 @@ class Ext4FilesTest {
         .hasMessageContaining("one public key line");
   }
 
+  @Test
+  void batchMakesDirectoriesFilesAndLinksInOnePassAndReplacesThemOnTheNext() throws Exception {
+    String unit = "/etc/systemd/system/agent.service";
+    String link = "/etc/systemd/system/multi-user.target.wants/agent.service";
+    List<Ext4Change> changes =
+        List.of(
+            new Ext4Change.Directory("/usr/local/bin", GuestFileAttributes.root(0755)),
+            new Ext4Change.File("/usr/local/bin/agent", utf8("v1"), GuestFileAttributes.root(0755)),
+            new Ext4Change.Directory(
+                "/etc/systemd/system/multi-user.target.wants", GuestFileAttributes.root(0755)),
+            new Ext4Change.File(unit, utf8("[Unit]"), GuestFileAttributes.root(0644)),
+            new Ext4Change.Symlink(link, unit));
+
+    files.apply(image, changes);
+    files.apply(
+        image,
+        List.of(
+            new Ext4Change.File("/usr/local/bin/agent", utf8("v2"), GuestFileAttributes.root(0755)),
+            new Ext4Change.Symlink(link, unit)));
+
+    assertThat(new String(files.readFile(image, "/usr/local/bin/agent"), StandardCharsets.UTF_8))
+        .isEqualTo("v2");
+    assertThat(files.stat(image, "/usr/local/bin/agent"))
+        .hasValueSatisfying(agent -> assertThat(agent.permissions()).isEqualTo(0755));
+    assertThat(files.statAll(image, List.of(link, unit, "/usr/local/bin")))
+        .hasEntrySatisfying(link, entry -> assertThat(entry.type()).isEqualTo("symlink"))
+        .hasEntrySatisfying(unit, entry -> assertThat(entry.isRegularFile()).isTrue())
+        .hasEntrySatisfying("/usr/local/bin", entry -> assertThat(entry.isDirectory()).isTrue());
+    assertThat(HOST.check(List.of("debugfs", "-R", "stat " + link, image.toString())).stdout())
+        .contains("Fast link dest: \"" + unit + "\"");
+    assertConsistent();
+  }
+
+  @Test
+  void batchWithAPathInTheWayWritesNothing() throws Exception {
+    List<Ext4Change> changes =
+        List.of(
+            new Ext4Change.File("/etc/first", utf8("x"), GuestFileAttributes.root(0644)),
+            new Ext4Change.Symlink("/etc", "/elsewhere"));
+
+    assertThatThrownBy(() -> files.apply(image, changes))
+        .isInstanceOf(DiskException.class)
+        .hasMessageContaining("cannot link '/etc'")
+        .hasMessageContaining("directory");
+    assertThat(files.stat(image, "/etc/first")).isEmpty();
+  }
+
+  @Test
+  void statAllReportsOnlyWhatExists() throws Exception {
+    assertThat(files.statAll(image, List.of("/etc", "/etc/hostname", "/nope", "/etc/hostname/x")))
+        .containsOnlyKeys("/etc", "/etc/hostname");
+  }
+
   private void assertConsistent() throws Exception {
     HOST.check(List.of("e2fsck", "-f", "-n", image.toString()));
   }

@@ -82,7 +82,8 @@ public final class Daemon implements AutoCloseable {
             config,
             locations.stateDir(),
             locations.runtimeDir(),
-            locations.configDir());
+            locations.configDir(),
+            agentBinary());
   }
 
   /** Opens the state and starts serving; the caller holds {@code lock}. */

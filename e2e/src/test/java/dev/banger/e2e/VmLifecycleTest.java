@@ -545,6 +545,68 @@ class VmLifecycleTest {
     }
   }
 
+  @Test
+  @Order(12)
+  void anImageWithoutTheAgentGetsItInTheVmAndStaysUntouched() throws Exception {
+    JsonNode golden =
+        JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json").out());
+    Path rootfs = dir.resolve("no-agent.ext4");
+    Process copy =
+        new ProcessBuilder(
+                "cp", "--sparse=always", golden.path("rootfs").asString(), rootfs.toString())
+            .inheritIO()
+            .start();
+    assertThat(copy.waitFor()).isZero();
+    String agent = "/usr/local/bin/banger-vsock-agent";
+    String unit = "/etc/systemd/system/banger-vsock-agent.service";
+    String wants = "/etc/systemd/system/multi-user.target.wants/banger-vsock-agent.service";
+    debugfs(rootfs, true, "rm " + agent + "\nrm " + unit + "\nrm " + wants + "\n");
+    assertThat(debugfs(rootfs, false, "stat " + agent + "\n")).contains("File not found");
+    String before = sha256(rootfs);
+
+    Banger.Result reg =
+        banger.run(
+            "image",
+            "register",
+            "no-agent",
+            "--rootfs",
+            rootfs.toString(),
+            "--kernel",
+            "debian-cloud");
+    assertThat(reg.exit()).as(reg.err()).isZero();
+    Banger.Result run =
+        banger.run(
+            "vm",
+            "run",
+            "--rm",
+            "no-agent",
+            "--",
+            "sh",
+            "-c",
+            "systemctl is-active banger-vsock-agent; stat -c %a " + agent);
+
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).isEqualTo("active\n755\n");
+    assertThat(sha256(rootfs)).as("the registered image is not modified").isEqualTo(before);
+    assertThat(banger.run("image", "rm", "no-agent").exit()).isZero();
+  }
+
+  private static String debugfs(Path image, boolean write, String commands) throws Exception {
+    List<String> argv = new java.util.ArrayList<>(List.of("debugfs"));
+    if (write) {
+      argv.add("-w");
+    }
+    argv.addAll(List.of("-f", "-", image.toString()));
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    try (var in = p.getOutputStream()) {
+      in.write(commands.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    String out =
+        new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out;
+  }
+
   private static String catalog(String name, String url, String sha, long size) {
     return "{\"images\": [{\"name\": \""
         + name

@@ -16,6 +16,8 @@ package dev.banger.daemon.vm;
  * @param gateway the guest's default gateway
  * @param sshHost where the host reaches the guest's SSH server
  * @param sshPort the port for {@code sshHost} (22, or a forwarded localhost port)
+ * @param init the {@code init=} program to boot, empty (or null in VMs created before it was
+ *     recorded) for the image's own init
  */
 public record VmResources(
     String vmDir,
@@ -29,4 +31,5 @@ public record VmResources(
     String address,
     String gateway,
     String sshHost,
-    int sshPort) {}
+    int sshPort,
+    String init) {}

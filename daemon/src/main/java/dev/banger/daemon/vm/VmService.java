@@ -81,7 +81,7 @@ public final class VmService implements AutoCloseable {
   private final StoreAddressBook addresses;
   private final RootDiskFactory rootDisks = new RootDiskFactory(CommandRunner.onHost());
   private final WorkDiskFactory workDisks = new WorkDiskFactory(CommandRunner.onHost());
-  private final Ext4Files ext4 = new Ext4Files(CommandRunner.onHost());
+  private final GuestSetup guestSetup;
   private final NameGenerator names = new NameGenerator();
   private final Map<String, VmmProcess> processes = new ConcurrentHashMap<>();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
@@ -95,7 +95,8 @@ public final class VmService implements AutoCloseable {
       Config config,
       Path stateDir,
       Path runtimeDir,
-      Path configDir)
+      Path configDir,
+      Path agentBinary)
       throws IOException {
     this.vms = new VmRepository(store);
     this.images = images;
@@ -107,6 +108,7 @@ public final class VmService implements AutoCloseable {
     this.host = new VmHost(config);
     this.addresses = new StoreAddressBook(store);
     this.agents = new GuestAgents(vms);
+    this.guestSetup = new GuestSetup(new Ext4Files(CommandRunner.onHost()), agentBinary);
   }
 
   /** The repository, for read-only routes. */
@@ -186,13 +188,13 @@ public final class VmService implements AutoCloseable {
       Files.createDirectories(runDir);
       undo.push(() -> FileTrees.deleteTree(runDir));
 
-      RootDisk root;
+      PreparedRoot root;
       WorkDisk work;
       // The root disk (a copy where the host has no cheaper copy-on-write) and the work disk's
       // mkfs touch different files, so a create waits for the longer of the two, not for both.
       // Closing the executor waits for both, so a failure unwinds only after both have stopped.
       try (ExecutorService disks = Executors.newVirtualThreadPerTaskExecutor()) {
-        Future<RootDisk> rootTask = disks.submit(() -> rootDisk(id, image, vmDir, undo));
+        Future<PreparedRoot> rootTask = disks.submit(() -> rootDisk(id, image, vmDir, undo));
         Future<WorkDisk> workTask = disks.submit(() -> workDisk(image, vmDir, disk, undo));
         root = outcome(rootTask);
         work = outcome(workTask);
@@ -234,13 +236,23 @@ public final class VmService implements AutoCloseable {
     }
   }
 
-  private RootDisk rootDisk(String id, ImageView image, Path vmDir, Deque<Undo> undo)
+  private PreparedRoot rootDisk(String id, ImageView image, Path vmDir, Deque<Undo> undo)
       throws DiskException, IOException {
     RootDisk root = rootDisks.create(Path.of(image.rootfs()), vmDir, id);
     undo.push(() -> rootDisks.destroy(root));
-    ext4.authorizeSshKey(root.path(), sshKeys.publicKey());
-    return root;
+    GuestSetup.Outcome setup = guestSetup.prepare(root.path(), sshKeys.publicKey());
+    if (setup.agentInstalled()) {
+      LOG.info(
+          "image {} has no guest agent: installed it in VM {}'s root disk{}",
+          image.name(),
+          id,
+          setup.init().map(init -> " to run as init").orElse(" with a systemd unit"));
+    }
+    return new PreparedRoot(root, setup);
   }
+
+  /** A root disk made and set up for its first boot. */
+  private record PreparedRoot(RootDisk disk, GuestSetup.Outcome setup) {}
 
   private WorkDisk workDisk(ImageView image, Path vmDir, long disk, Deque<Undo> undo)
       throws DiskException {
@@ -264,8 +276,10 @@ public final class VmService implements AutoCloseable {
   }
 
   private VmResources network(
-      String id, Path vmDir, Path runDir, RootDisk root, WorkDisk work, Deque<Undo> undo)
+      String id, Path vmDir, Path runDir, PreparedRoot prepared, WorkDisk work, Deque<Undo> undo)
       throws Exception {
+    RootDisk root = prepared.disk();
+    String init = prepared.setup().init().orElse("");
     String strategy =
         switch (root.strategy()) {
           case DM_SNAPSHOT -> "dm-snapshot";
@@ -290,7 +304,8 @@ public final class VmService implements AutoCloseable {
           cidr,
           net.subnet().gateway().toString(),
           net.address().toString(),
-          22);
+          22,
+          init);
     }
     UserModeNetwork user = UserModeNetwork.allocate();
     return new VmResources(
@@ -305,7 +320,8 @@ public final class VmService implements AutoCloseable {
         UserModeNetwork.GUEST_ADDRESS,
         UserModeNetwork.GATEWAY,
         "127.0.0.1",
-        user.sshPort());
+        user.sshPort(),
+        init);
   }
 
   /** Starts a VM that is created, stopped, crashed or failed; returns it in {@code starting}. */
@@ -364,6 +380,10 @@ public final class VmService implements AutoCloseable {
                 "banger.dns=" + ("user".equals(r.network()) ? UserModeNetwork.DNS : config.dns()),
                 "banger.hostname=" + vm.name(),
                 "banger.vm=" + vm.id()));
+    if (r.init() != null && !r.init().isEmpty()) {
+      // An image without systemd runs the agent banger installed as its init (GuestSetup).
+      args.add("init=" + r.init());
+    }
     boolean firecracker = "firecracker".equals(vm.vmm());
     args.add(firecracker ? "banger.agent=vsock" : "banger.agent=serial");
     Path kernelImage =

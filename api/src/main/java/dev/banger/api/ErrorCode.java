@@ -17,6 +17,11 @@ public enum ErrorCode {
   NEEDS_ROOT(403),
   /** The host lacks something the action needs (KVM, a binary, a kernel feature). */
   HOST_UNSUPPORTED(412),
+  /**
+   * The VM runs but its guest agent does not answer (it became ready over SSH): exec and cp need
+   * the agent, ssh does not.
+   */
+  NO_AGENT(409),
   /** Something failed inside the daemon; the message and the daemon log say what. */
   INTERNAL(500);
 

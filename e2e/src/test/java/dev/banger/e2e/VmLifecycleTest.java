@@ -46,7 +46,7 @@ class VmLifecycleTest {
   /** A test that stopped half-way must not leave its VM to the tests after it. */
   @org.junit.jupiter.api.AfterEach
   void removeThisTestsVms() throws Exception {
-    for (String vm : List.of("e2e-cycle", "e2e-crash", "e2e-adopt", "e2e-user")) {
+    for (String vm : List.of("e2e-cycle", "e2e-crash", "e2e-adopt", "e2e-user", "e2e-noagent")) {
       banger.run("vm", "rm", "-f", vm);
     }
   }
@@ -589,6 +589,64 @@ class VmLifecycleTest {
     assertThat(run.out()).isEqualTo("active\n755\n");
     assertThat(sha256(rootfs)).as("the registered image is not modified").isEqualTo(before);
     assertThat(banger.run("image", "rm", "no-agent").exit()).isZero();
+  }
+
+  @Test
+  @Order(13)
+  void aVmWhoseAgentIsBrokenIsReadyOverSshAndRunsCommandsThere() throws Exception {
+    JsonNode golden =
+        JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json").out());
+    Path rootfs = dir.resolve("broken-agent.ext4");
+    Process copy =
+        new ProcessBuilder(
+                "cp", "--sparse=always", golden.path("rootfs").asString(), rootfs.toString())
+            .inheritIO()
+            .start();
+    assertThat(copy.waitFor()).isZero();
+    // An agent that is there (so banger installs none) but exits at once, as a broken one would.
+    Path script = Files.writeString(dir.resolve("broken-agent.sh"), "#!/bin/sh\nexit 1\n");
+    String agent = "/usr/local/bin/banger-vsock-agent";
+    debugfs(
+        rootfs,
+        true,
+        "rm "
+            + agent
+            + "\ncd /usr/local/bin\nwrite "
+            + script
+            + " banger-vsock-agent\n"
+            + "sif "
+            + agent
+            + " mode 0100755\n");
+    Banger.Result reg =
+        banger.run(
+            "image",
+            "register",
+            "broken-agent",
+            "--rootfs",
+            rootfs.toString(),
+            "--kernel",
+            "debian-cloud");
+    assertThat(reg.exit()).as(reg.err()).isZero();
+
+    Banger.Result run =
+        banger.run("vm", "run", "--rm", "broken-agent", "--", "echo", "it's", "over ssh");
+    assertThat(run.exit()).as(run.err()).isZero();
+    assertThat(run.out()).isEqualTo("it's over ssh\n");
+    assertThat(run.err()).contains("no guest agent answering", "using SSH");
+
+    Banger.Result detached =
+        banger.run("vm", "run", "--detach", "--name", "e2e-noagent", "broken-agent");
+    assertThat(detached.exit()).as(detached.err()).isZero();
+    assertThat(vm("e2e-noagent").path("state").asString()).isEqualTo("running");
+    Banger.Result exec = banger.run("vm", "exec", "e2e-noagent", "--", "true");
+    assertThat(exec.exit()).isEqualTo(1);
+    assertThat(exec.err()).contains("no guest agent answering", "banger vm ssh");
+    Banger.Result ssh = banger.run("vm", "ssh", "e2e-noagent", "--", "hostname");
+    assertThat(ssh.exit()).as(ssh.err()).isZero();
+    assertThat(ssh.out()).isEqualTo("e2e-noagent\n");
+    assertThat(banger.run("vm", "logs", "e2e-noagent").out()).contains("ready over SSH");
+    assertThat(banger.run("vm", "rm", "-f", "e2e-noagent").exit()).isZero();
+    assertThat(banger.run("image", "rm", "broken-agent").exit()).isZero();
   }
 
   private static String debugfs(Path image, boolean write, String commands) throws Exception {

@@ -3,6 +3,7 @@ package dev.banger.cli.command;
 import dev.banger.api.ExecMessage;
 import dev.banger.cli.CliException;
 import dev.banger.cli.client.DaemonClient;
+import dev.banger.cli.client.DaemonException;
 import dev.banger.cli.client.ExecStream;
 import dev.banger.cli.json.Json;
 import java.io.BufferedReader;
@@ -80,7 +81,7 @@ final class GuestExec {
       } else if (m.hasNonNull("exit")) {
         return m.path("exit").asInt();
       } else if (m.hasNonNull("code")) {
-        throw new CliException(m.path("message").asString());
+        throw new DaemonException(m.path("code").asString(), m.path("message").asString());
       }
     }
     throw new CliException("the daemon ended the exec stream without an exit status");

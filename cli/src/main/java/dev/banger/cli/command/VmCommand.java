@@ -513,10 +513,7 @@ public final class VmCommand implements Runnable {
           RootCommand.out(spec).println(name);
           return;
         }
-        status =
-            command.isEmpty()
-                ? ssh(spec, name, List.of())
-                : GuestExec.run(client, name, command, interactive, tty, null, null, Map.of());
+        status = command.isEmpty() ? ssh(spec, name, List.of()) : runCommand(client, name, command);
       } finally {
         if (remove && !detach) {
           client.delete(path(name) + "?force=true");
@@ -526,5 +523,33 @@ public final class VmCommand implements Runnable {
         throw new CliException("", status);
       }
     }
+
+    /**
+     * Runs CMD through the guest agent, or over SSH in a VM whose image has sshd but no working
+     * agent (the daemon then answers NO_AGENT at once).
+     */
+    private int runCommand(DaemonClient client, String name, List<String> command) {
+      try {
+        return GuestExec.run(client, name, command, interactive, tty, null, null, Map.of());
+      } catch (DaemonException e) {
+        if (!"NO_AGENT".equals(e.code())) {
+          throw e;
+        }
+        spec.commandLine().getErr().println("banger: " + e.getMessage() + "; using SSH");
+        return ssh(spec, name, List.of(remoteShellCommand(command)));
+      }
+    }
+  }
+
+  /**
+   * {@code argv} as one command line for the remote shell that ssh hands its command to, each
+   * argument single-quoted so that the guest sees exactly the words the user gave.
+   */
+  static String remoteShellCommand(List<String> argv) {
+    List<String> quoted = new ArrayList<>();
+    for (String arg : argv) {
+      quoted.add("'" + arg.replace("'", "'\\''") + "'");
+    }
+    return String.join(" ", quoted);
   }
 }

@@ -83,7 +83,7 @@ public final class VmRoutes {
   private static SshEndpoint ssh(VmService vms, String ref) throws Exception {
     VmResources r = vms.resources(ref);
     vms.waitReady(ref, Duration.ofMinutes(5));
-    awaitBanner(ref, r.sshHost(), r.sshPort(), Duration.ofMinutes(2));
+    SshBanner.await(ref, r.sshHost(), r.sshPort(), Duration.ofMinutes(2));
     Path knownHosts = Path.of(r.vmDir(), "known_hosts");
     return new SshEndpoint(
         r.sshHost(),
@@ -91,41 +91,6 @@ public final class VmRoutes {
         "root",
         vms.sshKeys().privateKey().toString(),
         knownHosts.toString());
-  }
-
-  private static void awaitBanner(String vm, String host, int port, Duration limit)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      try (java.net.Socket s = new java.net.Socket()) {
-        s.connect(new java.net.InetSocketAddress(host, port), 2000);
-        s.setSoTimeout(5000);
-        byte[] banner = s.getInputStream().readNBytes(4);
-        if ("SSH-".equals(new String(banner, StandardCharsets.US_ASCII))) {
-          return;
-        }
-        last = "no SSH banner";
-      } catch (IOException e) {
-        last = e.getMessage();
-      }
-      Thread.sleep(250);
-    }
-    throw new ApiException(
-        dev.banger.api.ErrorCode.CONFLICT,
-        "the SSH server of VM '"
-            + vm
-            + "' at "
-            + host
-            + ":"
-            + port
-            + " did not answer within "
-            + limit.toSeconds()
-            + " s ("
-            + last
-            + "); `banger vm exec "
-            + vm
-            + " -- systemctl status ssh` shows why");
   }
 
   private static Object copy(VmService vms, String ref, CopyRequest req) throws Exception {

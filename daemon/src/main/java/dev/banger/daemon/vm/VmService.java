@@ -621,7 +621,7 @@ public final class VmService implements AutoCloseable {
   /** Waits until the VM is running (its agent answered) or fails, bounded by {@code timeout}. */
   public VmView waitReady(String ref, Duration timeout) throws Exception {
     VmView vm = show(ref);
-    agents.client(vm.id(), timeout);
+    agents.ready(vm.id(), timeout);
     return show(vm.id());
   }
 

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * @param initrd the initial ramdisk, if the kernel needs one
  * @param kernelArgs banger's kernel command line parameters (see docs/guest-boot-contract.md)
  * @param rootDisk the VM's root disk, attached first ({@code /dev/vda}); empty boots without one
+ * @param rootDiskFormat the root disk's format (only QEMU takes {@link DiskFormat#QCOW2})
  * @param extraDisks further disks in order ({@code /dev/vdb}, ...), for example the work disk
  * @param network the guest's network interface, or empty for none
  * @param runtimeDir the VM's runtime directory: control and agent sockets, VMM logs
@@ -38,6 +39,7 @@ public record VmmSpec(
     Optional<Path> initrd,
     List<String> kernelArgs,
     Optional<Path> rootDisk,
+    DiskFormat rootDiskFormat,
     List<Disk> extraDisks,
     Optional<Network> network,
     Path runtimeDir,
@@ -72,6 +74,7 @@ public record VmmSpec(
     extraDisks = List.copyOf(extraDisks);
     Objects.requireNonNull(initrd, "initrd");
     Objects.requireNonNull(rootDisk, "rootDisk");
+    Objects.requireNonNull(rootDiskFormat, "rootDiskFormat");
     Objects.requireNonNull(network, "network");
     Objects.requireNonNull(vsock, "vsock");
     Objects.requireNonNull(jailer, "jailer");
@@ -80,6 +83,14 @@ public record VmmSpec(
   /** Starts a builder for the VM with this id. */
   public static Builder builder(String vmId) {
     return new Builder(vmId);
+  }
+
+  /** How a disk image file is laid out. */
+  public enum DiskFormat {
+    /** The guest's blocks as they are: every VMM takes it. */
+    RAW,
+    /** A QEMU copy-on-write overlay on a backing file: QEMU only. */
+    QCOW2
   }
 
   /** Which accelerator the VMM uses. */
@@ -94,16 +105,23 @@ public record VmmSpec(
    * A block device given to the guest as virtio-blk.
    *
    * @param id the drive's id (Firecracker allows letters, digits and '_'; QEMU also '-' and '.')
-   * @param path the raw disk image on the host
+   * @param path the disk image on the host
    * @param readOnly whether the guest may only read it
+   * @param format how {@code path} is laid out
    */
-  public record Disk(String id, Path path, boolean readOnly) {
+  public record Disk(String id, Path path, boolean readOnly, DiskFormat format) {
     /** Rejects an empty id. */
     public Disk {
       Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(format, "format");
       if (id == null || id.isEmpty()) {
         throw new IllegalArgumentException("disk " + path + " needs a non-empty id");
       }
+    }
+
+    /** A raw disk image. */
+    public Disk(String id, Path path, boolean readOnly) {
+      this(id, path, readOnly, DiskFormat.RAW);
     }
   }
 
@@ -210,6 +228,7 @@ public record VmmSpec(
     private Path initrd;
     private final List<String> kernelArgs = new ArrayList<>();
     private Path rootDisk;
+    private DiskFormat rootDiskFormat = DiskFormat.RAW;
     private final List<Disk> extraDisks = new ArrayList<>();
     private Network network;
     private Path runtimeDir;
@@ -253,9 +272,15 @@ public record VmmSpec(
       return this;
     }
 
-    /** Sets the root disk. */
+    /** Sets the root disk, a raw image. */
     public Builder rootDisk(Path value) {
+      return rootDisk(value, DiskFormat.RAW);
+    }
+
+    /** Sets the root disk and its format. */
+    public Builder rootDisk(Path value, DiskFormat format) {
       this.rootDisk = value;
+      this.rootDiskFormat = format;
       return this;
     }
 
@@ -321,6 +346,7 @@ public record VmmSpec(
           Optional.ofNullable(initrd),
           kernelArgs,
           Optional.ofNullable(rootDisk),
+          rootDiskFormat,
           extraDisks,
           Optional.ofNullable(network),
           runtimeDir,

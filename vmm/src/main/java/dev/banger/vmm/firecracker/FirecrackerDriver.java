@@ -167,6 +167,13 @@ public final class FirecrackerDriver implements VmmDriver {
       throw new VmmException(
           "VM " + spec.vmId() + ": Firecracker has no user-mode network; give it a TAP device");
     }
+    boolean qcow2 =
+        spec.rootDiskFormat() != VmmSpec.DiskFormat.RAW
+            || spec.extraDisks().stream().anyMatch(d -> d.format() != VmmSpec.DiskFormat.RAW);
+    if (qcow2) {
+      throw new VmmException(
+          "VM " + spec.vmId() + ": Firecracker takes raw disk images only, not qcow2 overlays");
+    }
     requireElf(spec);
   }
 

@@ -5,6 +5,7 @@ import dev.banger.vmm.VmmSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -231,7 +232,9 @@ public final class QemuCommandLine {
               + disk.id()
               + ",file="
               + escape(disk.path().toString())
-              + ",format=raw,if=none,discard=unmap"
+              + ",format="
+              + disk.format().name().toLowerCase(Locale.ROOT)
+              + ",if=none,discard=unmap"
               + (disk.readOnly() ? ",readonly=on" : "");
       args.addAll(List.of("-drive", drive, "-device", "virtio-blk-device,drive=" + disk.id()));
     }

@@ -172,7 +172,9 @@ public final class QemuDriver implements VmmDriver {
             .qmpSocket(layout.qmp())
             .pidFile(layout.pidFile());
     spec.initrd().ifPresent(builder::initrd);
-    spec.rootDisk().ifPresent(root -> builder.disk(new VmmSpec.Disk("rootfs", root, false)));
+    spec.rootDisk()
+        .ifPresent(
+            root -> builder.disk(new VmmSpec.Disk("rootfs", root, false, spec.rootDiskFormat())));
     spec.extraDisks().forEach(builder::disk);
     spec.network().ifPresent(builder::network);
     if (spec.vsock().isPresent() && hostHasVhostVsock()) {

@@ -54,6 +54,19 @@ class QemuCommandLineTest {
   }
 
   @Test
+  void aQcow2OverlayIsOpenedAsQcow2() {
+    List<String> args =
+        base(VmmSpec.Accel.TCG)
+            .disk(
+                new VmmSpec.Disk(
+                    "rootfs", Path.of("/v/rootfs.qcow2"), false, VmmSpec.DiskFormat.QCOW2))
+            .build()
+            .arguments();
+
+    assertThat(args).contains("id=rootfs,file=/v/rootfs.qcow2,format=qcow2,if=none,discard=unmap");
+  }
+
+  @Test
   void disksBecomeVirtioBlkDevicesInOrderAndCommasInPathsAreEscaped() {
     List<String> args =
         base(VmmSpec.Accel.TCG)

@@ -7,7 +7,7 @@ packages=(
   # build: the static guest agent and its sanitizer and fuzz builds
   make gcc musl-tools clang libclang-rt-14-dev
   # VMs: QEMU microvm (TCG where KVM is unusable), disks, networking, ssh
-  qemu-system-x86 e2fsprogs xfsprogs btrfs-progs util-linux iproute2 nftables iptables dmsetup
+  qemu-system-x86 qemu-utils e2fsprogs xfsprogs btrfs-progs util-linux iproute2 nftables iptables dmsetup
   openssh-client
   # images and kernels built from their recipes
   debootstrap busybox-static cpio zstd lz4 xz-utils jq dpkg-dev

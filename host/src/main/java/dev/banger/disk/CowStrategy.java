@@ -8,6 +8,12 @@ package dev.banger.disk;
  */
 public enum CowStrategy {
   /**
+   * A qcow2 overlay whose backing file is the image: nothing is copied, and the VM's writes go to
+   * the overlay. QEMU only; made with {@code qemu-img} (see {@link Qcow2Overlay}).
+   */
+  QCOW2_OVERLAY("qcow2 overlay"),
+
+  /**
    * A device-mapper snapshot: the image on a read-only loop device plus a sparse copy-on-write file
    * on a second loop device. Nothing is copied; needs root and device-mapper.
    */

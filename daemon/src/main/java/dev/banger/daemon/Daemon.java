@@ -84,6 +84,7 @@ public final class Daemon implements AutoCloseable {
             locations.runtimeDir(),
             locations.configDir(),
             agentBinary());
+    images.afterRemove(() -> vms.collectBases(false));
   }
 
   /** Opens the state and starts serving; the caller holds {@code lock}. */

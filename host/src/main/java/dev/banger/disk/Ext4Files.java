@@ -162,8 +162,11 @@ public final class Ext4Files {
       if (current != null) {
         commands.add("rm " + path);
       }
+      // write takes a name in the current directory; going back to / afterwards matters because
+      // debugfs's mkdir of an absolute path fails when the current directory is not /.
       commands.add("cd " + parent);
       commands.add("write " + source + " " + nameOf(path));
+      commands.add("cd /");
       commands.addAll(setAttributes(path, REGULAR_TYPE, change.attributes()));
     }
 

@@ -118,7 +118,7 @@ public final class RootDiskFactory {
    * Clones {@code source} to {@code destination} by reflink when allowed and possible, otherwise
    * copies its data extents; returns the strategy that was used.
    */
-  CowStrategy cloneOrCopy(Path source, Path destination) throws DiskException {
+  public CowStrategy cloneOrCopy(Path source, Path destination) throws DiskException {
     if (allowed.contains(CowStrategy.REFLINK) && ReflinkClone.tryClone(source, destination)) {
       return CowStrategy.REFLINK;
     }

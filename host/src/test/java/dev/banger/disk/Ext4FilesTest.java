@@ -155,8 +155,10 @@ class Ext4FilesTest {
   void batchMakesDirectoriesFilesAndLinksInOnePassAndReplacesThemOnTheNext() throws Exception {
     String unit = "/etc/systemd/system/agent.service";
     String link = "/etc/systemd/system/multi-user.target.wants/agent.service";
+    // A file first, so that the directories after it are made from another current directory.
     List<Ext4Change> changes =
         List.of(
+            new Ext4Change.File("/etc/first", utf8("1"), GuestFileAttributes.root(0644)),
             new Ext4Change.Directory("/usr/local/bin", GuestFileAttributes.root(0755)),
             new Ext4Change.File("/usr/local/bin/agent", utf8("v1"), GuestFileAttributes.root(0755)),
             new Ext4Change.Directory(

@@ -44,6 +44,8 @@ public final class Doctor {
     checks.add(jailer());
     DoctorCheck qemu = qemu();
     checks.add(qemu);
+    DoctorCheck qemuImg = qemuImg();
+    checks.add(qemuImg);
     checks.add(privileges());
     checks.add(tun());
     checks.add(bridge());
@@ -81,9 +83,11 @@ public final class Doctor {
             DoctorCheck.OK.equals(firecracker.status()),
             DoctorCheck.OK.equals(qemu.status())));
     String strategy =
-        DoctorCheck.OK.equals(dm.status()) && root
-            ? "dm-snapshot"
-            : DoctorCheck.OK.equals(reflink.status()) ? "reflink" : "sparse-copy";
+        "qemu".equals(vmm) && DoctorCheck.OK.equals(qemuImg.status())
+            ? "qcow2-overlay"
+            : DoctorCheck.OK.equals(dm.status()) && root
+                ? "dm-snapshot"
+                : DoctorCheck.OK.equals(reflink.status()) ? "reflink" : "sparse-copy";
     return new DoctorReport(checks, vmm, kvmUsable ? "kvm" : "tcg", strategy);
   }
 
@@ -231,6 +235,25 @@ public final class Doctor {
       return warn("qemu", bin.get() + " has no microvm machine", "install QEMU 4.2 or newer");
     }
     return ok("qemu", bin.get() + ": " + version.firstLine() + ", microvm machine", false);
+  }
+
+  /** QEMU VMs' root disks are qcow2 overlays when qemu-img is there (no copy at create). */
+  private DoctorCheck qemuImg() {
+    Optional<Path> qemu = HostCommand.which(config.qemuBin());
+    Optional<Path> bin =
+        dev.banger.disk.Qcow2Overlay.findQemuImg(qemu.orElse(Path.of(config.qemuBin())));
+    if (bin.isEmpty()) {
+      return warn(
+          "qemu-img",
+          "not found: QEMU VMs get copies of their image as root disks",
+          "apt-get install qemu-utils (QEMU root disks become qcow2 overlays, made in"
+              + " milliseconds)");
+    }
+    HostCommand.Result version = HostCommand.run(SHORT, bin.get().toString(), "--version");
+    return ok(
+        "qemu-img",
+        bin.get() + ": " + version.firstLine() + ", QEMU root disks are qcow2 overlays",
+        false);
   }
 
   private DoctorCheck privileges() {

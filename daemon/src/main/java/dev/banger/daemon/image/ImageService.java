@@ -51,6 +51,7 @@ public final class ImageService {
   private final Path imagesDir;
   private final Path cacheDir;
   private final Path agentBinary;
+  private volatile Runnable afterRemove = () -> {};
 
   /**
    * A service storing images under {@code stateDir}, caching recipe downloads in {@code cacheDir}
@@ -369,6 +370,15 @@ public final class ImageService {
     if (image.managed() && !dir.isEmpty()) {
       FileTrees.deleteTree(Path.of(dir));
     }
+    afterRemove.run();
+  }
+
+  /**
+   * Runs {@code step} after each image removal: the VM service drops the prepared bases that no
+   * image and no VM needs any more.
+   */
+  public void afterRemove(Runnable step) {
+    this.afterRemove = step;
   }
 
   private ApiException notFound(String name) {

@@ -108,6 +108,11 @@ final class VmHost implements AutoCloseable {
     drivers.clear();
   }
 
+  /** QEMU's {@code qemu-img}, for root disks that are qcow2 overlays; empty when missing. */
+  Optional<Path> qemuImg() {
+    return dev.banger.disk.Qcow2Overlay.findQemuImg(vmmBinary(QemuDriver.NAME));
+  }
+
   Path vmmBinary(String vmm) {
     String bin = QemuDriver.NAME.equals(vmm) ? config.qemuBin() : config.firecrackerBin();
     return bin.contains("/") ? Path.of(bin) : findOnPath(bin);

@@ -18,6 +18,8 @@ package dev.banger.daemon.vm;
  * @param sshPort the port for {@code sshHost} (22, or a forwarded localhost port)
  * @param init the {@code init=} program to boot, empty (or null in VMs created before it was
  *     recorded) for the image's own init
+ * @param base the prepared base the root disk reads (a qcow2 overlay's backing file, a snapshot's
+ *     origin), empty (or null in older VMs) when the root disk is a copy of its own
  */
 public record VmResources(
     String vmDir,
@@ -32,4 +34,5 @@ public record VmResources(
     String gateway,
     String sshHost,
     int sshPort,
-    String init) {}
+    String init,
+    String base) {}

@@ -14,8 +14,10 @@ import dev.banger.daemon.image.ImageService;
 import dev.banger.daemon.kernel.KernelService;
 import dev.banger.daemon.namegen.NameGenerator;
 import dev.banger.daemon.store.Store;
+import dev.banger.disk.CowStrategy;
 import dev.banger.disk.DiskException;
 import dev.banger.disk.Ext4Files;
+import dev.banger.disk.Qcow2Overlay;
 import dev.banger.disk.RootDisk;
 import dev.banger.disk.RootDiskFactory;
 import dev.banger.disk.WorkDisk;
@@ -31,6 +33,7 @@ import dev.banger.vmm.VmmDriver;
 import dev.banger.vmm.VmmProcess;
 import dev.banger.vmm.VmmSpec;
 import dev.banger.vmm.VmmState;
+import dev.banger.vmm.qemu.QemuDriver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +84,7 @@ public final class VmService implements AutoCloseable {
   private final StoreAddressBook addresses;
   private final RootDiskFactory rootDisks = new RootDiskFactory(CommandRunner.onHost());
   private final WorkDiskFactory workDisks = new WorkDiskFactory(CommandRunner.onHost());
-  private final GuestSetup guestSetup;
+  private final PreparedBases bases;
   private final NameGenerator names = new NameGenerator();
   private final Map<String, VmmProcess> processes = new ConcurrentHashMap<>();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
@@ -108,7 +111,13 @@ public final class VmService implements AutoCloseable {
     this.host = new VmHost(config);
     this.addresses = new StoreAddressBook(store);
     this.agents = new GuestAgents(vms);
-    this.guestSetup = new GuestSetup(new Ext4Files(CommandRunner.onHost()), agentBinary);
+    this.bases =
+        new PreparedBases(
+            stateDir.resolve("bases"),
+            rootDisks,
+            new GuestSetup(new Ext4Files(CommandRunner.onHost()), agentBinary),
+            agentBinary,
+            sshKeys);
   }
 
   /** The repository, for read-only routes. */
@@ -190,11 +199,11 @@ public final class VmService implements AutoCloseable {
 
       PreparedRoot root;
       WorkDisk work;
-      // The root disk (a copy where the host has no cheaper copy-on-write) and the work disk's
-      // mkfs touch different files, so a create waits for the longer of the two, not for both.
-      // Closing the executor waits for both, so a failure unwinds only after both have stopped.
+      // The root disk (and the image's base, the first time) and the work disk's mkfs touch
+      // different files, so a create waits for the longer of the two, not for both. Closing the
+      // executor waits for both, so a failure unwinds only after both have stopped.
       try (ExecutorService disks = Executors.newVirtualThreadPerTaskExecutor()) {
-        Future<PreparedRoot> rootTask = disks.submit(() -> rootDisk(id, image, vmDir, undo));
+        Future<PreparedRoot> rootTask = disks.submit(() -> rootDisk(id, image, vmm, vmDir, undo));
         Future<WorkDisk> workTask = disks.submit(() -> workDisk(image, vmDir, disk, undo));
         root = outcome(rootTask);
         work = outcome(workTask);
@@ -236,23 +245,28 @@ public final class VmService implements AutoCloseable {
     }
   }
 
-  private PreparedRoot rootDisk(String id, ImageView image, Path vmDir, Deque<Undo> undo)
+  private PreparedRoot rootDisk(
+      String id, ImageView image, String vmm, Path vmDir, Deque<Undo> undo)
       throws DiskException, IOException {
-    RootDisk root = rootDisks.create(Path.of(image.rootfs()), vmDir, id);
+    PreparedBases.Base base = bases.prepare(image);
+    Optional<Path> qemuImg = QemuDriver.NAME.equals(vmm) ? host.qemuImg() : Optional.empty();
+    RootDisk root =
+        qemuImg.isPresent()
+            ? new Qcow2Overlay(CommandRunner.onHost(), qemuImg.get()).create(base.path(), vmDir, id)
+            : rootDisks.create(base.path(), vmDir, id);
     undo.push(() -> rootDisks.destroy(root));
-    GuestSetup.Outcome setup = guestSetup.prepare(root.path(), sshKeys.publicKey());
-    if (setup.agentInstalled()) {
+    if (base.setup().agentInstalled()) {
       LOG.info(
-          "image {} has no guest agent: installed it in VM {}'s root disk{}",
+          "image {} has no guest agent: VM {} boots with the one banger installed{}",
           image.name(),
           id,
-          setup.init().map(init -> " to run as init").orElse(" with a systemd unit"));
+          base.setup().init().map(init -> " as its init").orElse(" with a systemd unit"));
     }
-    return new PreparedRoot(root, setup);
+    return new PreparedRoot(root, base);
   }
 
-  /** A root disk made and set up for its first boot. */
-  private record PreparedRoot(RootDisk disk, GuestSetup.Outcome setup) {}
+  /** A root disk made from its image's prepared base. */
+  private record PreparedRoot(RootDisk disk, PreparedBases.Base base) {}
 
   private WorkDisk workDisk(ImageView image, Path vmDir, long disk, Deque<Undo> undo)
       throws DiskException {
@@ -279,12 +293,17 @@ public final class VmService implements AutoCloseable {
       String id, Path vmDir, Path runDir, PreparedRoot prepared, WorkDisk work, Deque<Undo> undo)
       throws Exception {
     RootDisk root = prepared.disk();
-    String init = prepared.setup().init().orElse("");
+    String init = prepared.base().setup().init().orElse("");
+    // Overlays and snapshots read their base for as long as they live; copies do not.
+    boolean needsBase =
+        root.strategy() == CowStrategy.QCOW2_OVERLAY || root.strategy() == CowStrategy.DM_SNAPSHOT;
+    String base = needsBase ? prepared.base().path().toString() : "";
     String strategy =
         switch (root.strategy()) {
           case DM_SNAPSHOT -> "dm-snapshot";
           case REFLINK -> "reflink";
           case SPARSE_COPY -> "sparse-copy";
+          case QCOW2_OVERLAY -> "qcow2-overlay";
         };
     Optional<BridgedNetwork> bridged = host.bridged();
     if (bridged.isPresent()) {
@@ -305,7 +324,8 @@ public final class VmService implements AutoCloseable {
           net.subnet().gateway().toString(),
           net.address().toString(),
           22,
-          init);
+          init,
+          base);
     }
     UserModeNetwork user = UserModeNetwork.allocate();
     return new VmResources(
@@ -321,7 +341,8 @@ public final class VmService implements AutoCloseable {
         UserModeNetwork.GATEWAY,
         "127.0.0.1",
         user.sshPort(),
-        init);
+        init,
+        base);
   }
 
   /** Starts a VM that is created, stopped, crashed or failed; returns it in {@code starting}. */
@@ -396,7 +417,11 @@ public final class VmService implements AutoCloseable {
             .memoryMib(vm.memoryMib())
             .kernel(kernelImage)
             .kernelArgs(args)
-            .rootDisk(Path.of(r.rootDisk()))
+            .rootDisk(
+                Path.of(r.rootDisk()),
+                "qcow2-overlay".equals(r.diskStrategy())
+                    ? VmmSpec.DiskFormat.QCOW2
+                    : VmmSpec.DiskFormat.RAW)
             .extraDisk(new VmmSpec.Disk("work", Path.of(r.workDisk()), false))
             .runtimeDir(Path.of(r.runtimeDir()))
             .serialLog(Path.of(r.vmDir(), "console.log"))
@@ -526,6 +551,22 @@ public final class VmService implements AutoCloseable {
       locks.remove(vm.id());
       LOG.info("VM {} ({}) removed", vm.name(), vm.id());
     }
+    collectBases(false);
+  }
+
+  /**
+   * Removes the prepared bases that no image and no VM needs any more: after a VM or an image is
+   * removed, and at daemon start ({@code atStart}, which also clears half-made ones).
+   */
+  public void collectBases(boolean atStart) {
+    java.util.Set<Path> inUse = new java.util.HashSet<>();
+    for (String id : vms.ids()) {
+      String base = vms.resources(id).base();
+      if (base != null && !base.isEmpty()) {
+        inUse.add(Path.of(base));
+      }
+    }
+    bases.collect(images.list(), inUse, atStart);
   }
 
   private void teardown(String id, VmResources r) throws Exception {
@@ -546,6 +587,7 @@ public final class VmService implements AutoCloseable {
     dev.banger.disk.CowStrategy s =
         switch (r.diskStrategy()) {
           case "reflink" -> dev.banger.disk.CowStrategy.REFLINK;
+          case "qcow2-overlay" -> dev.banger.disk.CowStrategy.QCOW2_OVERLAY;
           default -> dev.banger.disk.CowStrategy.SPARSE_COPY;
         };
     return new RootDisk(id, Path.of(r.rootDisk()), s, Optional.empty());
@@ -607,6 +649,7 @@ public final class VmService implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("reaping leftovers of removed VMs failed", e);
     }
+    collectBases(true);
   }
 
   /** The running agent client of a VM, waiting (bounded) for it to be ready. */

@@ -31,6 +31,7 @@ class DoctorTest {
             "firecracker",
             "jailer",
             "qemu",
+            "qemu-img",
             "root",
             "tun",
             "bridge",

@@ -103,6 +103,15 @@ class VmLifecycleTest {
     assertThat(banger.run("vm", "create", "--name", "e2e-cycle", "--memory", "768M").exit())
         .isZero();
     assertThat(vm("e2e-cycle").path("state").asString()).isEqualTo("created");
+    // setup-host.sh installs qemu-img: a QEMU VM's root disk is an overlay, not a copy.
+    assertThat(vm("e2e-cycle").path("diskStrategy").asString()).isEqualTo("qcow2-overlay");
+    Path overlay =
+        banger
+            .stateDir()
+            .resolve("vms")
+            .resolve(vm("e2e-cycle").path("id").asString())
+            .resolve("rootfs.qcow2");
+    assertThat(Files.size(overlay)).isLessThan(4L * 1024 * 1024);
 
     assertThat(banger.run("vm", "start", "e2e-cycle").out()).isEqualTo("e2e-cycle running\n");
     Banger.Result ssh =
@@ -125,10 +134,17 @@ class VmLifecycleTest {
                 .resolve("known_hosts"))
         .isRegularFile();
 
+    Banger.Result write =
+        banger.run("vm", "exec", "e2e-cycle", "--", "sh", "-c", "echo kept > /root/kept && sync");
+    assertThat(write.exit()).as(write.err()).isZero();
+
     assertThat(banger.run("vm", "stop", "e2e-cycle").out()).isEqualTo("e2e-cycle stopped\n");
     assertThat(banger.run("vm", "start", "e2e-cycle").exit()).isZero();
-    Banger.Result exec = banger.run("vm", "exec", "e2e-cycle", "--", "hostname");
-    assertThat(exec.out()).isEqualTo("e2e-cycle\n");
+    Banger.Result exec =
+        banger.run("vm", "exec", "e2e-cycle", "--", "sh", "-c", "hostname; cat /root/kept");
+    assertThat(exec.out())
+        .as("the root disk keeps what the guest wrote")
+        .isEqualTo("e2e-cycle\nkept\n");
     copiesKeepPermissionsInBothDirections();
     execWithATerminalGetsATtyAndCtrlCReachesTheGuest();
 

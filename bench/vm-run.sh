@@ -16,50 +16,58 @@ export BANGER_CONFIG_DIR="$scratch/config"
 export BANGER_CACHE_DIR="${BANGER_TEST_CACHE:-/var/cache/banger-test}/daemon-cache"
 raw_pid=""
 cleanup() {
-  if [ -n "$raw_pid" ]; then kill -9 "$raw_pid" 2> /dev/null || true; fi
-  "$bin/banger" vm ls -o json 2> /dev/null | grep -o '"name": "[^"]*"' | cut -d'"' -f4 |
-    while read -r vm; do "$bin/banger" vm rm -f "$vm" > /dev/null 2>&1 || true; done
-  "$bin/banger" daemon stop > /dev/null 2>&1 || true
+  # Every step runs whatever the one before did: with set -e, grep finding no VM would end the
+  # trap early and leave the daemon running. Nothing here may start a daemon that is not there.
+  set +e
+  if [ -n "$raw_pid" ]; then kill -9 "$raw_pid" 2> /dev/null; fi
+  ip link del bgr-rawbench 2> /dev/null
+  if [ -S "$BANGER_RUNTIME_DIR/bangerd.sock" ]; then
+    "$bin/banger" vm ls -o json 2> /dev/null | grep -o '"name": "[^"]*"' | cut -d'"' -f4 |
+      while read -r vm; do "$bin/banger" vm rm -f "$vm" > /dev/null 2>&1; done
+    "$bin/banger" daemon stop > /dev/null 2>&1
+  fi
   rm -rf "$scratch"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 
 "$bin/banger" image pull debian-bookworm > /dev/null
 
-first_times=()
-exit_times=()
-for _ in $(seq 1 "$runs"); do
-  start=$(ms)
-  # The reader notes the time of the first line, then drains the rest so banger is not cut off.
-  first=$("$bin/banger" vm run --rm -- echo first-output | {
-    read -r line
-    [ "$line" = first-output ] || { echo "vm-run.sh: unexpected output '$line'" >&2; exit 1; }
-    ms
-    cat > /dev/null
-  })
-  exit_times+=($(( $(ms) - start )))
-  first_times+=($(( first - start )))
-done
-banger_ms=$(printf '%s\n' "${first_times[@]}" | median)
-exit_ms=$(printf '%s\n' "${exit_times[@]}" | median)
-
-# The same QEMU command line banger used, on a fresh copy of the image, timed until the guest
-# agent is up.
+# The QEMU command line banger uses, read from a VM's running process once.
 name=$("$bin/banger" vm run --detach)
 pid=$("$bin/banger" vm show "$name" -o json | sed -n 's/.*"pid": \([0-9]*\).*/\1/p')
 mapfile -d '' argv < "/proc/$pid/cmdline"
 "$bin/banger" vm rm -f "$name" > /dev/null
 rootfs=$("$bin/banger" image show debian-bookworm -o json | sed -n 's/.*"rootfs": "\([^"]*\)".*/\1/p')
-raw="$scratch/raw"
-raw_times=()
-for _ in $(seq 1 "$runs"); do
+
+# One `vm run --rm -- echo`: sets first_ms (to the first output) and exit_ms (to its exit).
+banger_run() {
+  local out="$scratch/out" start run_pid first
+  : > "$out"
+  start=$(ms)
+  "$bin/banger" vm run --rm -- echo first-output > "$out" &
+  run_pid=$!
+  # The first output is the moment banger's stdout file stops being empty.
+  until [ -s "$out" ] || ! kill -0 "$run_pid" 2> /dev/null; do sleep 0.005; done
+  first=$(ms)
+  wait "$run_pid"
+  exit_ms=$(( $(ms) - start ))
+  first_ms=$(( first - start ))
+  [ "$(cat "$out")" = first-output ] || { echo "vm-run.sh: unexpected output: $(cat "$out")" >&2; exit 1; }
+}
+
+# The same QEMU command line by hand, on a fresh raw copy of the image (made before the clock
+# starts), until the guest agent is up: sets raw_ms.
+raw_run() {
+  local raw="$scratch/raw" start a
   rm -rf "$raw"; mkdir -p "$raw"
   cp --sparse=always "$rootfs" "$raw/root.img"
   truncate -s 64M "$raw/work.img" && mkfs.ext4 -q "$raw/work.img"
   cmd=()
   for a in "${argv[@]}"; do
+    a=${a//file=*rootfs.qcow2,format=qcow2/file=$raw/root.img,format=raw}
     a=${a//file=*rootfs.img/file=$raw/root.img}
     a=${a//file=*work.ext4/file=$raw/work.img}
     a=${a//path=*agent.sock/path=$raw/agent.sock}
@@ -73,25 +81,36 @@ for _ in $(seq 1 "$runs"); do
   start=$(ms)
   "${cmd[@]}" > /dev/null 2>&1 &
   raw_pid=$!
-  until [ -S "$raw/agent.sock" ]; do
+  until grep -qa "Started.*banger-vsock-agent" "$raw/console.log" 2> /dev/null; do
     if ! kill -0 "$raw_pid" 2> /dev/null; then
-      echo "vm-run.sh: the raw QEMU exited at once: ${cmd[*]}" >&2
+      echo "vm-run.sh: the raw QEMU exited before its agent started: ${cmd[*]}" >&2
       exit 1
     fi
     sleep 0.01
   done
-  until grep -qa "Started.*banger-vsock-agent" "$raw/console.log" 2> /dev/null; do
-    sleep 0.02
-  done
-  raw_times+=($(( $(ms) - start )))
+  raw_ms=$(( $(ms) - start ))
   kill -9 "$raw_pid"; wait "$raw_pid" 2> /dev/null || true; raw_pid=""
   ip link del bgr-rawbench 2> /dev/null || true
+}
+
+# Alternating the two spreads the machine's drift (page cache, other load) over both.
+first_times=()
+exit_times=()
+raw_times=()
+for _ in $(seq 1 "$runs"); do
+  banger_run
+  first_times+=("$first_ms")
+  exit_times+=("$exit_ms")
+  raw_run
+  raw_times+=("$raw_ms")
 done
-raw_ms=$(printf '%s\n' "${raw_times[@]}" | median)
-printf 'vm run --rm -- echo: first output median %d ms, exit median %d ms over %d runs\n' \
-  "$banger_ms" "$exit_ms" "$runs"
-printf 'raw QEMU to guest agent up: median %d ms; first output / raw:' "$raw_ms"
-awk -v b="$banger_ms" -v r="$raw_ms" 'BEGIN {printf " ratio %.3f\n", b / r}'
+banger_ms=$(printf '%s\n' "${first_times[@]}" | median)
+raw_median=$(printf '%s\n' "${raw_times[@]}" | median)
+printf 'vm run --rm -- echo: first output median %d ms (%s), exit median %d ms, %d runs\n' \
+  "$banger_ms" "${first_times[*]}" "$(printf '%s\n' "${exit_times[@]}" | median)" "$runs"
+printf 'raw QEMU to guest agent up: median %d ms (%s); first output / raw:' \
+  "$raw_median" "${raw_times[*]}"
+awk -v b="$banger_ms" -v r="$raw_median" 'BEGIN {printf " ratio %.3f\n", b / r}'
 
 # vm create from a 1 GiB and an 8 GiB image with the same files.
 for size in 1g 8g; do

@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
  */
 final class Multiplexer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Multiplexer.class);
-  // QEMU drops what the host writes to a virtio serial port the guest has not opened yet, so a
-  // HELLO is sent again until one is answered: the interval bounds how late a booted guest is
-  // noticed. A HELLO is a few dozen bytes, and the agent answers each one it reads.
-  private static final long HELLO_RESEND_MILLIS = 50;
+  // A HELLO is sent again until one is answered, in case one was lost (an agent restarting).
+  // Not more often: over virtio serial QEMU holds what the host writes until the guest opens
+  // the port, and the agent then reads, logs and answers every HELLO queued during the boot.
+  private static final long HELLO_RESEND_MILLIS = 500;
   private static final int WRITE_BUFFER = Protocol.HEADER_SIZE + Protocol.MAX_PAYLOAD;
 
   private final TransportConnection conn;

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -189,10 +190,12 @@ public final class GuestAgents implements AutoCloseable {
   AgentClient client(String id, Duration timeout) throws Exception {
     CompletableFuture<AgentClient> agent = clients.get(id);
     CompletableFuture<Readiness> ready = readiness.get(id);
-    if (agent != null
-        && !agent.isDone()
-        && ready != null
-        && ready.getNow(Readiness.AGENT) == Readiness.SSH) {
+    boolean overSsh =
+        ready != null
+            && ready.state() == Future.State.SUCCESS
+            && ready.resultNow() == Readiness.SSH;
+    boolean agentAnswered = agent != null && agent.state() == Future.State.SUCCESS;
+    if (overSsh && !agentAnswered) {
       throw new ApiException(
           ErrorCode.NO_AGENT,
           "VM "

@@ -41,10 +41,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
@@ -298,13 +300,7 @@ public final class VmService implements AutoCloseable {
     boolean needsBase =
         root.strategy() == CowStrategy.QCOW2_OVERLAY || root.strategy() == CowStrategy.DM_SNAPSHOT;
     String base = needsBase ? prepared.base().path().toString() : "";
-    String strategy =
-        switch (root.strategy()) {
-          case DM_SNAPSHOT -> "dm-snapshot";
-          case REFLINK -> "reflink";
-          case SPARSE_COPY -> "sparse-copy";
-          case QCOW2_OVERLAY -> "qcow2-overlay";
-        };
+    String strategy = strategyName(root.strategy());
     Optional<BridgedNetwork> bridged = host.bridged();
     if (bridged.isPresent()) {
       bridged.get().ensureHostSide();
@@ -419,7 +415,7 @@ public final class VmService implements AutoCloseable {
             .kernelArgs(args)
             .rootDisk(
                 Path.of(r.rootDisk()),
-                "qcow2-overlay".equals(r.diskStrategy())
+                strategyOf(r.diskStrategy()) == CowStrategy.QCOW2_OVERLAY
                     ? VmmSpec.DiskFormat.QCOW2
                     : VmmSpec.DiskFormat.RAW)
             .extraDisk(new VmmSpec.Disk("work", Path.of(r.workDisk()), false))
@@ -559,7 +555,7 @@ public final class VmService implements AutoCloseable {
    * removed, and at daemon start ({@code atStart}, which also clears half-made ones).
    */
   public void collectBases(boolean atStart) {
-    java.util.Set<Path> inUse = new java.util.HashSet<>();
+    Set<Path> inUse = new HashSet<>();
     for (String id : vms.ids()) {
       String base = vms.resources(id).base();
       if (base != null && !base.isEmpty()) {
@@ -584,13 +580,32 @@ public final class VmService implements AutoCloseable {
   }
 
   private static RootDisk rootDiskOf(String id, VmResources r) {
-    dev.banger.disk.CowStrategy s =
-        switch (r.diskStrategy()) {
-          case "reflink" -> dev.banger.disk.CowStrategy.REFLINK;
-          case "qcow2-overlay" -> dev.banger.disk.CowStrategy.QCOW2_OVERLAY;
-          default -> dev.banger.disk.CowStrategy.SPARSE_COPY;
-        };
-    return new RootDisk(id, Path.of(r.rootDisk()), s, Optional.empty());
+    // A snapshot's devices are not recorded; its file paths are removed like a copy's.
+    CowStrategy s = strategyOf(r.diskStrategy());
+    return new RootDisk(
+        id,
+        Path.of(r.rootDisk()),
+        s == CowStrategy.DM_SNAPSHOT ? CowStrategy.SPARSE_COPY : s,
+        Optional.empty());
+  }
+
+  /** The name a strategy has in the API ({@code VmView.diskStrategy}) and the store. */
+  private static String strategyName(CowStrategy strategy) {
+    return switch (strategy) {
+      case DM_SNAPSHOT -> "dm-snapshot";
+      case REFLINK -> "reflink";
+      case SPARSE_COPY -> "sparse-copy";
+      case QCOW2_OVERLAY -> "qcow2-overlay";
+    };
+  }
+
+  private static CowStrategy strategyOf(String name) {
+    for (CowStrategy strategy : CowStrategy.values()) {
+      if (strategyName(strategy).equals(name)) {
+        return strategy;
+      }
+    }
+    return CowStrategy.SPARSE_COPY;
   }
 
   /**
@@ -623,7 +638,7 @@ public final class VmService implements AutoCloseable {
    * cannot tell another daemon's TAPs from leftovers and leaves them alone.
    */
   public void reapLeftovers(boolean systemDaemon) {
-    java.util.Set<String> live = new java.util.HashSet<>(vms.ids());
+    Set<String> live = new HashSet<>(vms.ids());
     try {
       new dev.banger.disk.DiskReaper(CommandRunner.onHost())
           .reap(vmsDir, live)

@@ -564,15 +564,7 @@ class VmLifecycleTest {
   @Test
   @Order(12)
   void anImageWithoutTheAgentGetsItInTheVmAndStaysUntouched() throws Exception {
-    JsonNode golden =
-        JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json").out());
-    Path rootfs = dir.resolve("no-agent.ext4");
-    Process copy =
-        new ProcessBuilder(
-                "cp", "--sparse=always", golden.path("rootfs").asString(), rootfs.toString())
-            .inheritIO()
-            .start();
-    assertThat(copy.waitFor()).isZero();
+    Path rootfs = goldenRootfsCopy("no-agent");
     String agent = "/usr/local/bin/banger-vsock-agent";
     String unit = "/etc/systemd/system/banger-vsock-agent.service";
     String wants = "/etc/systemd/system/multi-user.target.wants/banger-vsock-agent.service";
@@ -580,16 +572,7 @@ class VmLifecycleTest {
     assertThat(debugfs(rootfs, false, "stat " + agent + "\n")).contains("File not found");
     String before = sha256(rootfs);
 
-    Banger.Result reg =
-        banger.run(
-            "image",
-            "register",
-            "no-agent",
-            "--rootfs",
-            rootfs.toString(),
-            "--kernel",
-            "debian-cloud");
-    assertThat(reg.exit()).as(reg.err()).isZero();
+    registerWithTheGoldenKernel("no-agent", rootfs);
     Banger.Result run =
         banger.run(
             "vm",
@@ -610,15 +593,7 @@ class VmLifecycleTest {
   @Test
   @Order(13)
   void aVmWhoseAgentIsBrokenIsReadyOverSshAndRunsCommandsThere() throws Exception {
-    JsonNode golden =
-        JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json").out());
-    Path rootfs = dir.resolve("broken-agent.ext4");
-    Process copy =
-        new ProcessBuilder(
-                "cp", "--sparse=always", golden.path("rootfs").asString(), rootfs.toString())
-            .inheritIO()
-            .start();
-    assertThat(copy.waitFor()).isZero();
+    Path rootfs = goldenRootfsCopy("broken-agent");
     // An agent that is there (so banger installs none) but exits at once, as a broken one would.
     Path script = Files.writeString(dir.resolve("broken-agent.sh"), "#!/bin/sh\nexit 1\n");
     String agent = "/usr/local/bin/banger-vsock-agent";
@@ -633,16 +608,7 @@ class VmLifecycleTest {
             + "sif "
             + agent
             + " mode 0100755\n");
-    Banger.Result reg =
-        banger.run(
-            "image",
-            "register",
-            "broken-agent",
-            "--rootfs",
-            rootfs.toString(),
-            "--kernel",
-            "debian-cloud");
-    assertThat(reg.exit()).as(reg.err()).isZero();
+    registerWithTheGoldenKernel("broken-agent", rootfs);
 
     Banger.Result run =
         banger.run("vm", "run", "--rm", "broken-agent", "--", "echo", "it's", "over ssh");
@@ -663,6 +629,27 @@ class VmLifecycleTest {
     assertThat(banger.run("vm", "logs", "e2e-noagent").out()).contains("ready over SSH");
     assertThat(banger.run("vm", "rm", "-f", "e2e-noagent").exit()).isZero();
     assertThat(banger.run("image", "rm", "broken-agent").exit()).isZero();
+  }
+
+  /** A copy of the golden image's rootfs to change and register under another name. */
+  private static Path goldenRootfsCopy(String name) throws Exception {
+    JsonNode golden =
+        JSON.readTree(banger.run("image", "show", "debian-bookworm", "-o", "json").out());
+    Path rootfs = dir.resolve(name + ".ext4");
+    Process copy =
+        new ProcessBuilder(
+                "cp", "--sparse=always", golden.path("rootfs").asString(), rootfs.toString())
+            .inheritIO()
+            .start();
+    assertThat(copy.waitFor()).isZero();
+    return rootfs;
+  }
+
+  private static void registerWithTheGoldenKernel(String name, Path rootfs) throws Exception {
+    Banger.Result reg =
+        banger.run(
+            "image", "register", name, "--rootfs", rootfs.toString(), "--kernel", "debian-cloud");
+    assertThat(reg.exit()).as(reg.err()).isZero();
   }
 
   private static String debugfs(Path image, boolean write, String commands) throws Exception {

@@ -67,12 +67,14 @@ coverage-total:
 	@$(MAKE) -s coverage > coverage.txt 2>&1 || (cat coverage.txt; exit 1)
 	@tail -n 1 coverage.txt | awk '{print $$NF}'
 
-# End-to-end figures (CLI round trip, VM boot, VM create, image pull) and the JMH benchmarks.
+# End-to-end figures (CLI round trip, VM boot, VM create, image pull, guest agent) and the JMH
+# benchmarks.
 # Run on an otherwise idle machine: the figures are only as steady as the host.
 bench: build
 	bench/cli-roundtrip.sh
 	bench/vm-run.sh
 	bench/image-pull.sh
+	agent/bench.sh
 	bench/jmh.sh
 
 clean:

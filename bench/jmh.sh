@@ -10,5 +10,8 @@ cpfile=$(mktemp)
 trap 'rm -f "$cpfile"' EXIT
 mvn -B -q -pl bench dependency:build-classpath -Dmdep.outputFile="$cpfile"
 cp=$(cat "$cpfile")
+# Without arguments: one fork, two warm-up and three measured iterations of every benchmark.
+args=("$@")
+if [ ${#args[@]} -eq 0 ]; then args=(-f 1 -wi 2 -i 3); fi
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
-  -cp "bench/target/classes:$cp" org.openjdk.jmh.Main "${@:--f 1 -wi 2 -i 3}"
+  -cp "bench/target/classes:$cp" org.openjdk.jmh.Main "${args[@]}"

@@ -2,7 +2,6 @@ package dev.banger.disk;
 
 import dev.banger.hostos.CommandRunner;
 import dev.banger.hostos.HostOsException;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,14 +37,7 @@ public final class Qcow2Overlay {
     if (parent != null && Files.isExecutable(parent.resolve("qemu-img"))) {
       return Optional.of(parent.resolve("qemu-img"));
     }
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : path.split(":")) {
-      Path candidate = Path.of(dir.isEmpty() ? "." : dir, "qemu-img");
-      if (Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
+    return CommandRunner.findOnPath("qemu-img");
   }
 
   /**
@@ -77,18 +69,10 @@ public final class Qcow2Overlay {
     try {
       runner.check(argv);
     } catch (HostOsException e) {
-      deleteQuietly(overlay, e);
+      RootDiskFactory.deleteAfterFailure(e, overlay);
       throw new DiskException(
           "could not create the qcow2 overlay '%s' of '%s'".formatted(overlay, base), e);
     }
     return new RootDisk(vmId, overlay, CowStrategy.QCOW2_OVERLAY, Optional.empty());
-  }
-
-  private static void deleteQuietly(Path overlay, Exception failure) {
-    try {
-      Files.deleteIfExists(overlay);
-    } catch (IOException e) {
-      failure.addSuppressed(e);
-    }
   }
 }

@@ -164,7 +164,8 @@ public final class RootDiskFactory {
     return works;
   }
 
-  private static void deleteAfterFailure(IOException failure, Path... files) {
+  /** Deletes what a failed step left behind, keeping any failure to do so with {@code failure}. */
+  static void deleteAfterFailure(Exception failure, Path... files) {
     for (Path file : files) {
       try {
         Files.deleteIfExists(file);

@@ -41,7 +41,7 @@ public final class SparseCopy {
     try {
       return copyExtents(source, destination);
     } catch (IOException e) {
-      deleteQuietlyAfter(destination, e);
+      RootDiskFactory.deleteAfterFailure(e, destination);
       throw new DiskException(
           "could not make a sparse copy of '%s' at '%s'".formatted(source, destination), e);
     }
@@ -82,14 +82,6 @@ public final class SparseCopy {
         throw new IOException("the source ended early at byte " + position);
       }
       position += moved;
-    }
-  }
-
-  private static void deleteQuietlyAfter(Path destination, IOException failure) {
-    try {
-      Files.deleteIfExists(destination);
-    } catch (IOException cleanup) {
-      failure.addSuppressed(cleanup);
     }
   }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -61,13 +62,18 @@ public final class CommandRunner {
 
   /** True when {@code program} is an executable file in one of the {@code PATH} directories. */
   public static boolean onPath(String program) {
+    return findOnPath(program).isPresent();
+  }
+
+  /** The first executable file named {@code program} in the {@code PATH} directories. */
+  public static Optional<Path> findOnPath(String program) {
     String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     for (String dir : path.split(File.pathSeparator, -1)) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
-        return true;
+        return Optional.of(Path.of(dir, program));
       }
     }
-    return false;
+    return Optional.empty();
   }
 
   /**

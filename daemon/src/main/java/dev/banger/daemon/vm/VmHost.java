@@ -119,12 +119,6 @@ final class VmHost implements AutoCloseable {
   }
 
   private static Path findOnPath(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-      Path p = Path.of(dir, name);
-      if (java.nio.file.Files.isExecutable(p)) {
-        return p;
-      }
-    }
-    return Path.of("/usr/bin", name);
+    return CommandRunner.findOnPath(name).orElse(Path.of("/usr/bin", name));
   }
 }

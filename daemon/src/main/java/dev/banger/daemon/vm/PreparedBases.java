@@ -71,7 +71,8 @@ final class PreparedBases {
 
   /** The base of {@code image}, prepared now if it does not exist yet. */
   Base prepare(ImageView image) throws DiskException, IOException {
-    Path base = pathOf(image);
+    Shared shared = shared();
+    Path base = pathOf(image, shared);
     synchronized (locks.computeIfAbsent(base.toString(), k -> new Object())) {
       Path setupFile = setupFileOf(base);
       if (Files.isRegularFile(base) && Files.isRegularFile(setupFile)) {
@@ -82,7 +83,7 @@ final class PreparedBases {
       try {
         Files.deleteIfExists(staging);
         CowStrategy copied = copier.cloneOrCopy(Path.of(image.rootfs()), staging);
-        GuestSetup.Outcome setup = guestSetup.prepare(staging, sshKeys.publicKey());
+        GuestSetup.Outcome setup = guestSetup.prepare(staging, shared.publicKey());
         // The setup file first: a base is only used once both exist, so a crash in between
         // leaves a base that is made again, never one without its setup.
         Files.writeString(setupFile, writeSetup(setup), StandardCharsets.UTF_8);
@@ -111,13 +112,19 @@ final class PreparedBases {
       return;
     }
     Set<Path> keep = new HashSet<>(inUse);
-    for (ImageView image : images) {
-      try {
-        keep.add(pathOf(image));
-      } catch (IOException e) {
-        // An image whose file is gone has no current base: its old ones may go.
-        LOG.debug("image {} has no current base: {}", image.name(), e.getMessage());
+    try {
+      Shared shared = shared();
+      for (ImageView image : images) {
+        try {
+          keep.add(pathOf(image, shared));
+        } catch (IOException e) {
+          // An image whose file is gone has no current base: its old ones may go.
+          LOG.debug("image {} has no current base: {}", image.name(), e.getMessage());
+        }
       }
+    } catch (IOException e) {
+      // Without the key or the agent no base is current: only those VMs read may stay.
+      LOG.debug("no base is current: {}", e.getMessage());
     }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path file : files) {
@@ -144,7 +151,14 @@ final class PreparedBases {
     }
   }
 
-  private Path pathOf(ImageView image) throws IOException {
+  /** What every base's digest shares, read once per prepare or collect. */
+  private record Shared(String publicKey, byte[] agentDigest) {}
+
+  private Shared shared() throws IOException {
+    return new Shared(sshKeys.publicKey(), agentDigest());
+  }
+
+  private Path pathOf(ImageView image, Shared shared) throws IOException {
     Path rootfs = Path.of(image.rootfs());
     MessageDigest digest = sha256();
     for (String part :
@@ -152,11 +166,11 @@ final class PreparedBases {
             rootfs.toAbsolutePath().toString(),
             Long.toString(Files.size(rootfs)),
             Long.toString(Files.getLastModifiedTime(rootfs).toMillis()),
-            sshKeys.publicKey().strip())) {
+            shared.publicKey().strip())) {
       digest.update(part.getBytes(StandardCharsets.UTF_8));
       digest.update((byte) 0);
     }
-    digest.update(agentDigest());
+    digest.update(shared.agentDigest());
     String key = HexFormat.of().formatHex(digest.digest()).substring(0, 16);
     return dir.resolve(image.name() + "-" + key + IMAGE);
   }
